@@ -1,0 +1,118 @@
+#include "sora/loop.h"
+
+#include <cstdlib>
+#include <exception>
+#include <memory>
+
+namespace sora {
+
+uv_loop_t* loop() { return uv_default_loop(); }
+
+void Event::set() {
+  set_ = true;
+  if (waiter_) {
+    auto h = std::exchange(waiter_, {});
+    h.resume();
+  }
+}
+
+namespace {
+
+struct Driver {
+  std::exception_ptr error;
+  bool done = false;
+};
+
+Task<void> drive(Task<void> task, Driver* d) {
+  try {
+    co_await std::move(task);
+  } catch (...) {
+    d->error = std::current_exception();
+  }
+  d->done = true;
+}
+
+}  // namespace
+
+void run_until_done(Task<void> task) {
+  Driver d;
+  Scope scope;
+  scope.spawn(drive(std::move(task), &d));
+  while (!d.done && uv_run(loop(), UV_RUN_ONCE) != 0) {
+  }
+  if (!d.done) {
+    std::fprintf(stderr, "sora: internal error: the loop ran dry before the task finished\n");
+    std::abort();
+  }
+  if (d.error) std::rethrow_exception(d.error);
+}
+
+Task<void> sleep_for(std::chrono::milliseconds delay) {
+  struct Timer {
+    uv_timer_t handle;
+    std::coroutine_handle<> waiter;
+  };
+  struct Awaiter {
+    std::chrono::milliseconds delay;
+    bool await_ready() const noexcept { return false; }
+    void await_suspend(std::coroutine_handle<> h) {
+      auto* t = new Timer;
+      t->waiter = h;
+      uv_timer_init(loop(), &t->handle);
+      t->handle.data = t;
+      uv_timer_start(
+          &t->handle,
+          [](uv_timer_t* handle) {
+            auto* timer = static_cast<Timer*>(handle->data);
+            auto waiter = timer->waiter;
+            uv_close(reinterpret_cast<uv_handle_t*>(handle),
+                     [](uv_handle_t* hh) { delete static_cast<Timer*>(hh->data); });
+            waiter.resume();
+          },
+          static_cast<uint64_t>(delay.count()), 0);
+    }
+    void await_resume() const noexcept {}
+  };
+  co_await Awaiter{delay};
+}
+
+Task<void> run_in_pool(std::function<void()> work) {
+  struct Work {
+    uv_work_t req;
+    std::function<void()> fn;
+    std::exception_ptr error;
+    std::coroutine_handle<> waiter;
+  };
+  struct Awaiter {
+    Work* w;
+    bool await_ready() const noexcept { return false; }
+    bool await_suspend(std::coroutine_handle<> h) {
+      w->waiter = h;
+      w->req.data = w;
+      int rc = uv_queue_work(
+          loop(), &w->req,
+          [](uv_work_t* req) {
+            auto* work = static_cast<Work*>(req->data);
+            try {
+              work->fn();
+            } catch (...) {
+              work->error = std::current_exception();
+            }
+          },
+          [](uv_work_t* req, int) { static_cast<Work*>(req->data)->waiter.resume(); });
+      if (rc != 0) {
+        // Only fails for invalid arguments; run inline rather than lose the work.
+        w->fn();
+        return false;
+      }
+      return true;
+    }
+    void await_resume() const {
+      if (w->error) std::rethrow_exception(w->error);
+    }
+  };
+  Work w{{}, std::move(work), nullptr, {}};
+  co_await Awaiter{&w};
+}
+
+}  // namespace sora

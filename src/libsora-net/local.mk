@@ -1,0 +1,2 @@
+src_libsora_la_SOURCES += \
+	%reldir%/net-config.cc
