@@ -84,6 +84,7 @@ class Config {
 
    private:
     friend class ConfigBuilder;
+    friend class Config;
     std::string name_, instance_;
     const ConfigSection* schema_ = nullptr;
     std::map<std::string, ConfigValue, std::less<>> values_;
@@ -93,6 +94,7 @@ class Config {
 
   // A non-instanced section; every declared section exists with its defaults.
   const Section& section(std::string_view name) const;
+  bool has_section(std::string_view name) const;
   // All instances of an instanced section ([listener imap], [listener imaps] ...).
   std::vector<const Section*> instances(std::string_view name) const;
 

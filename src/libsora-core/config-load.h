@@ -16,7 +16,13 @@ std::string default_config_path();
 // sections plus those of the loaded modules). Errors name the place:
 // "FILE:LINE: [section] key: what is wrong"; all of them are reported, one per
 // line, in the message of the returned Error (code kErrConfig).
-Result<Config> load_config(const std::string& path, const std::vector<const ConfigSection*>& sections);
+struct LoadOptions {
+  // Skip, without validating, the sections of modules named in [core] modules
+  // whose schema is not in `sections` (sora-admin does not load modules).
+  bool skip_module_sections = false;
+};
+Result<Config> load_config(const std::string& path, const std::vector<const ConfigSection*>& sections,
+                           const LoadOptions& options = {});
 
 // Reads only [core] modules and module_dir, before the modules' schemas are
 // known (the loader needs them to know which schemas to add).

@@ -1,12 +1,20 @@
 #include "sora/loop.h"
 
+#include "libsora-core/loop-setup.h"
+
 #include <cstdlib>
 #include <exception>
 #include <memory>
 
 namespace sora {
 
-uv_loop_t* loop() { return uv_default_loop(); }
+namespace {
+uv_loop_t* g_loop = nullptr;
+}
+
+uv_loop_t* loop() { return g_loop ? g_loop : uv_default_loop(); }
+
+void set_loop(uv_loop_t* l) { g_loop = l; }
 
 void Event::set() {
   set_ = true;

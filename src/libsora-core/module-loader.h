@@ -14,6 +14,7 @@
 namespace sora {
 
 struct LoadedModule;
+struct Registries;
 
 class ModuleSet {
  public:
@@ -45,7 +46,13 @@ class ModuleSet {
   std::size_t size() const;
 
  private:
+  friend struct LoadedModule;
+  Status order_by_dependencies();
+
+  // Registered objects are declared after the modules so that they are
+  // destroyed first: their code lives in the modules' .so files.
   std::vector<std::unique_ptr<LoadedModule>> modules_;
+  std::unique_ptr<Registries> registries_;
 };
 
 // The module set of this process, for sora::authenticate() and the listeners.
