@@ -1,0 +1,89 @@
+#include "sorad/startup.h"
+
+#include "libsora-core/config-load.h"
+#include "libsora-core/sections.h"
+#include "sora/log.h"
+
+namespace sora {
+
+namespace {
+
+std::vector<const ConfigSection*> all_sections(const ModuleSet& modules) {
+  std::vector<const ConfigSection*> sections = core_sections();
+  for (const ConfigSection* s : modules.config_sections()) sections.push_back(s);
+  return sections;
+}
+
+std::string place(const ConfigValue& v) {
+  if (v.line == 0) return v.file.empty() ? "" : v.file + ": ";
+  return v.file + ":" + std::to_string(v.line) + ": ";
+}
+
+}  // namespace
+
+Result<Loaded> load_modules_and_config(const std::string& path) {
+  auto list = read_module_list(path);
+  if (!list) return list.take_error();
+  Loaded out;
+  out.modules = std::make_unique<ModuleSet>();
+  if (Status s = out.modules->load(list->dir, list->names); !s) {
+    std::string where = list->line ? path + ":" + std::to_string(list->line) + ": [core] modules: " : "";
+    return make_error(kErrConfig, where + s.error().message);
+  }
+  auto config = load_config(path, all_sections(*out.modules));
+  if (!config) return config.take_error();
+  out.config = std::make_unique<Config>(std::move(config.value()));
+  return out;
+}
+
+Result<std::unique_ptr<Config>> reload_config(const std::string& path, const ModuleSet& modules) {
+  auto list = read_module_list(path);
+  if (!list) return list.take_error();
+  auto config = load_config(path, all_sections(modules));
+  if (!config) return config.take_error();
+  return std::make_unique<Config>(std::move(config.value()));
+}
+
+Status check_listener_protocols(const Config& config, const ModuleSet& modules) {
+  std::string errors;
+  for (const Config::Section* l : config.instances("listener")) {
+    const ConfigValue& v = l->value("protocol");
+    if (modules.protocol(v.text)) continue;
+    std::string loaded;
+    for (const std::string& p : modules.protocol_names()) loaded += (loaded.empty() ? "" : ", ") + p;
+    if (!errors.empty()) errors += "\n";
+    errors += place(v) + "[listener " + l->instance() + "] protocol: no loaded module serves \"" +
+              v.text + "\" (served: " + (loaded.empty() ? "none" : loaded) +
+              "; add its module to [core] modules)";
+  }
+  if (!errors.empty()) return make_error(kErrConfig, errors);
+  return {};
+}
+
+void warn_restart_needed(const Config& running, const Config& fresh) {
+  auto compare = [](const Config::Section& a, const Config::Section& b) {
+    for (const auto& [key, v] : a.values()) {
+      if (v.key->flags & kConfigReloadable) continue;
+      const ConfigValue& nv = b.value(key);
+      if (nv.text != v.text) {
+        std::string header = a.instance().empty() ? a.name() : a.name() + " " + a.instance();
+        log(LogLevel::warning, "%s[%s] %s changed: restart sorad to apply it", place(nv).c_str(),
+            header.c_str(), key.c_str());
+      }
+    }
+  };
+  for (const ConfigSection* schema : core_sections()) {
+    if (schema->instanced) continue;
+    compare(running.section(schema->name), fresh.section(schema->name));
+  }
+  auto old_listeners = running.instances("listener");
+  auto new_listeners = fresh.instances("listener");
+  bool same = old_listeners.size() == new_listeners.size();
+  for (std::size_t i = 0; same && i < old_listeners.size(); ++i) {
+    same = old_listeners[i]->instance() == new_listeners[i]->instance();
+    if (same) compare(*old_listeners[i], *new_listeners[i]);
+  }
+  if (!same) log(LogLevel::warning, "the [listener] sections changed: restart sorad to apply them");
+}
+
+}  // namespace sora

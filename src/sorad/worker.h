@@ -1,0 +1,27 @@
+// A worker process: one libuv loop serving the listeners it inherited.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "libsora-core/module-loader.h"
+#include "libsora-net/listeners.h"
+#include "sora/config.h"
+
+namespace sora {
+
+struct WorkerSetup {
+  int index = 0;                      // 0 .. workers-1, for the log
+  std::string config_path;            // re-read on SIGHUP
+  ModuleSet* modules = nullptr;       // loaded and initialised by the supervisor
+  std::vector<std::unique_ptr<Config>>* configs = nullptr;  // every config so far; back() is current
+  const std::vector<BoundSocket>* sockets = nullptr;
+  int ready_fd = -1;                  // one byte is written here once the listeners run
+};
+
+// Runs in the forked child until it has drained; returns its exit status
+// (kExitConfig tells the supervisor that restarting cannot help).
+int run_worker(WorkerSetup& setup);
+
+}  // namespace sora
