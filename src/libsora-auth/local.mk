@@ -1,7 +1,6 @@
 src_libsora_la_SOURCES += \
 	%reldir%/auth-config.cc \
 	%reldir%/auth.cc \
-	%reldir%/loader-stubs-TEMP.cc \
 	%reldir%/password.cc
 
 check_PROGRAMS += %reldir%/password-test
