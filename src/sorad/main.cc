@@ -20,6 +20,8 @@ void usage(std::FILE* out) {
                "  -n, --print        print the effective configuration and exit\n"
                "      --changed      with -n: only the keys set in the file\n"
                "  -t, --test         check the configuration, modules and certificates, then exit\n"
+               "      --dump-schema  print every key of the core and of the modules listed in\n"
+               "                     the file (section, key, type, default, flags, meaning)\n"
                "      --version      print the version and exit\n"
                "  -h, --help         print this help and exit\n"
                "\n"
@@ -35,11 +37,12 @@ void usage(std::FILE* out) {
 int main(int argc, char** argv) {
   sora::DaemonOptions opts;
   opts.config_path = sora::default_config_path();
-  enum { kVersion = 256, kChanged };
+  enum { kVersion = 256, kChanged, kDumpSchema };
   static const option long_opts[] = {
       {"config", required_argument, nullptr, 'c'}, {"print", no_argument, nullptr, 'n'},
       {"test", no_argument, nullptr, 't'},         {"changed", no_argument, nullptr, kChanged},
       {"version", no_argument, nullptr, kVersion}, {"help", no_argument, nullptr, 'h'},
+      {"dump-schema", no_argument, nullptr, kDumpSchema},
       {nullptr, 0, nullptr, 0}};
   int c;
   while ((c = getopt_long(argc, argv, "c:nth", long_opts, nullptr)) != -1) {
@@ -48,6 +51,7 @@ int main(int argc, char** argv) {
       case 'n': opts.print_config = true; break;
       case 't': opts.test_config = true; break;
       case kChanged: opts.only_changed = true; break;
+      case kDumpSchema: opts.dump_schema = true; break;
       case kVersion:
         std::printf("sorad (Sora) %s\nbuild: %s\nmodule ABI: %u\n", SORA_VERSION_STRING,
                     SORA_BUILD_SIGNATURE, SORA_MODULE_ABI_VERSION);
@@ -61,6 +65,7 @@ int main(int argc, char** argv) {
     usage(stderr);
     return 64;
   }
+  if (opts.dump_schema) return sora::dump_schema(opts);
   if (opts.print_config && opts.test_config) {
     std::fprintf(stderr, "sorad: -n and -t cannot be combined\n");
     return 64;

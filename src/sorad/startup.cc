@@ -86,4 +86,26 @@ void warn_restart_needed(const Config& running, const Config& fresh) {
   if (!same) log(LogLevel::warning, "the [listener] sections changed: restart sorad to apply them");
 }
 
+std::string schema_text(const ModuleSet& modules) {
+  static const char* const kTypes[] = {"string", "path",        "integer", "boolean",
+                                       "size",   "duration",    "enumeration", "list"};
+  std::string out;
+  for (const ConfigSection* s : all_sections(modules)) {
+    std::string section = s->instanced ? std::string(s->name) + " NAME" : s->name;
+    for (std::size_t i = 0; i < s->count; ++i) {
+      const ConfigKey& k = s->keys[i];
+      std::string flags;
+      if (k.flags & kConfigReloadable) flags += "reloadable,";
+      if (k.flags & kConfigRequired) flags += "required,";
+      if (k.flags & kConfigSecret) flags += "secret,";
+      flags = flags.empty() ? "-" : flags.substr(0, flags.size() - 1);
+      std::string type = kTypes[static_cast<int>(k.type)];
+      if (k.choices) type += "(" + std::string(k.choices) + ")";
+      out += section + "\t" + k.name + "\t" + type + "\t" + (k.default_value ? k.default_value : "") +
+             "\t" + flags + "\t" + (k.help ? k.help : "") + "\n";
+    }
+  }
+  return out;
+}
+
 }  // namespace sora

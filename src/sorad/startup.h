@@ -27,6 +27,9 @@ Result<std::unique_ptr<Config>> reload_config(const std::string& path, const Mod
 // Each [listener] names a protocol some loaded module registered.
 Status check_listener_protocols(const Config& config, const ModuleSet& modules);
 
+// Every key of the core and of `modules`, as sorad --dump-schema prints it.
+std::string schema_text(const ModuleSet& modules);
+
 // Log lines naming each non-reloadable key whose value differs.
 void warn_restart_needed(const Config& running, const Config& fresh);
 

@@ -355,6 +355,21 @@ class Supervisor {
 
 }  // namespace
 
+int dump_schema(const DaemonOptions& options) {
+  auto list = read_module_list(options.config_path);
+  if (!list) {
+    print_lines(list.error().message);
+    return kExitConfig;
+  }
+  ModuleSet modules;
+  if (Status s = modules.load(list->dir, list->names); !s) {
+    print_lines(s.error().message);
+    return kExitConfig;
+  }
+  std::fputs(schema_text(modules).c_str(), stdout);
+  return kExitOk;
+}
+
 int run_daemon(const DaemonOptions& options) {
   auto loaded = load_modules_and_config(options.config_path);
   if (!loaded) {

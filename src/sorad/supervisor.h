@@ -13,6 +13,7 @@ struct DaemonOptions {
   bool print_config = false;  // -n
   bool only_changed = false;  // -n --changed
   bool test_config = false;   // -t
+  bool dump_schema = false;   // --dump-schema
 };
 
 // Exit codes of sorad, and of a worker to its supervisor.
@@ -24,5 +25,10 @@ enum DaemonExit : int {
 };
 
 int run_daemon(const DaemonOptions& options);
+
+// --dump-schema: one line per key, tab-separated:
+// section, key, type, default, flags (reloadable,required,secret or -), meaning.
+// Instanced sections are written "listener NAME".
+int dump_schema(const DaemonOptions& options);
 
 }  // namespace sora
