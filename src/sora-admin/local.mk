@@ -15,7 +15,19 @@ SORA_ADMIN_CLI_SOURCES = \
 
 src_sora_admin_sora_admin_SOURCES = \
 	$(SORA_ADMIN_CLI_SOURCES) \
-	%reldir%/main.cc
+	%reldir%/account-commands.cc \
+	%reldir%/account-output.cc \
+	%reldir%/account-output.h \
+	%reldir%/context.h \
+	%reldir%/credential-commands.cc \
+	%reldir%/db-commands.cc \
+	%reldir%/main.cc \
+	%reldir%/output.cc \
+	%reldir%/output.h \
+	%reldir%/password-hash.cc \
+	%reldir%/password-hash.h \
+	%reldir%/password-input.cc \
+	%reldir%/password-input.h
 src_sora_admin_sora_admin_LDADD = src/libsora.la $(UV_LIBS) $(JANSSON_LIBS)
 
 check_PROGRAMS += src/sora-admin/args-test

@@ -1,0 +1,32 @@
+// What every command handler gets: the parsed command line, the configuration,
+// the database and where to print. Owned by the coroutine that runs the
+// command (main.cc), which outlives every handler it awaits.
+#pragma once
+
+#include "sora-admin/args.h"
+#include "sora-admin/output.h"
+#include "sora/config.h"
+#include "sora/db.h"
+#include "sora/result.h"
+#include "sora/task.h"
+
+namespace sora::admin {
+
+struct Context {
+  const Invocation& invocation;
+  const Config& config;
+  Db& db;
+  const Output& out;
+
+  const std::string& arg(std::size_t i) const { return invocation.args.at(i); }
+};
+
+// A handler prints its result and returns the exit status (0 but for
+// `db status`), or an error for main to report.
+using CommandResult = Result<int>;
+
+Task<CommandResult> run_db_command(Context& ctx);
+Task<CommandResult> run_account_command(Context& ctx);
+Task<CommandResult> run_credential_command(Context& ctx);
+
+}  // namespace sora::admin
