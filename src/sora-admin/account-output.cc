@@ -18,29 +18,27 @@ Json credential_json(const Credential& c) {
 
 Json credentials_json(const std::vector<Credential>& credentials) {
   Json array(json_array());
-  for (const auto& c : credentials) json_array_append_new(array.get(), credential_json(c).release());
+  for (const auto& c : credentials)
+    json_array_append_new(array.get(), credential_json(c).release());
   return array;
 }
 
 Json account_json(const Account& a) {
   const std::string* deleted = a.deleted_at ? &*a.deleted_at : nullptr;
-  return Json(json_pack("{s:I, s:s%, s:s%, s:s%, s:s%, s:o, s:o}", "id",
-                        static_cast<json_int_t>(a.id), "primary_address", a.primary_address.data(),
-                        a.primary_address.size(), "display_name", a.display_name.data(),
-                        a.display_name.size(), "created_at", a.created_at.data(),
-                        a.created_at.size(), "updated_at", a.updated_at.data(),
-                        a.updated_at.size(), "deleted_at", json_text(deleted).release(),
-                        "credentials", credentials_json(a.credentials).release()));
+  return Json(json_pack(
+      "{s:I, s:s%, s:s%, s:s%, s:s%, s:o, s:o}", "id", static_cast<json_int_t>(a.id),
+      "primary_address", a.primary_address.data(), a.primary_address.size(), "display_name",
+      a.display_name.data(), a.display_name.size(), "created_at", a.created_at.data(),
+      a.created_at.size(), "updated_at", a.updated_at.data(), a.updated_at.size(), "deleted_at",
+      json_text(deleted).release(), "credentials", credentials_json(a.credentials).release()));
 }
 
 std::string or_dash(const std::string& s) { return s.empty() ? "-" : s; }
 
 std::string account_text(const Account& a) {
-  std::string out = "id: " + std::to_string(a.id) + "\n" +
-                    "primary_address: " + a.primary_address + "\n" +
-                    "display_name: " + or_dash(a.display_name) + "\n" +
-                    "created_at: " + a.created_at + "\n" +
-                    "updated_at: " + a.updated_at + "\n" +
+  std::string out = "id: " + std::to_string(a.id) + "\n" + "primary_address: " + a.primary_address +
+                    "\n" + "display_name: " + or_dash(a.display_name) + "\n" +
+                    "created_at: " + a.created_at + "\n" + "updated_at: " + a.updated_at + "\n" +
                     "deleted_at: " + (a.deleted_at ? *a.deleted_at : "-") + "\n";
   for (const auto& c : a.credentials) {
     out += "credential: " + c.address + (c.primary ? " (primary)" : "") + "\n";
@@ -49,10 +47,8 @@ std::string account_text(const Account& a) {
 }
 
 std::string credential_text(const Credential& c) {
-  return "id: " + std::to_string(c.id) + "\n" +
-         "account_id: " + std::to_string(c.account_id) + "\n" +
-         "address: " + c.address + "\n" +
-         "primary: " + (c.primary ? "yes" : "no") + "\n" +
+  return "id: " + std::to_string(c.id) + "\n" + "account_id: " + std::to_string(c.account_id) +
+         "\n" + "address: " + c.address + "\n" + "primary: " + (c.primary ? "yes" : "no") + "\n" +
          "created_at: " + c.created_at + "\n";
 }
 

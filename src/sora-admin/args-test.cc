@@ -1,7 +1,7 @@
 // Unit tests of the command line parser and of the error-to-exit-status map.
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdint.h>
 // cmocka 1.1 declares its functions without C linkage for C++.
 extern "C" {
@@ -24,7 +24,8 @@ ParseOutcome parse(std::vector<std::string> args) { return parse_args(args); }
 
 Invocation parse_ok(std::vector<std::string> args) {
   auto outcome = parse(std::move(args));
-  if (!outcome.invocation) fail_msg("unexpected error: %s", outcome.invocation.error().message.c_str());
+  if (!outcome.invocation)
+    fail_msg("unexpected error: %s", outcome.invocation.error().message.c_str());
   return std::move(outcome.invocation).value();
 }
 
@@ -35,7 +36,8 @@ void expect_usage_error(std::vector<std::string> args, const char* needle) {
   assert_int_equal(outcome.invocation.error().code, kErrUsage);
   assert_int_equal(exit_code_for(outcome.invocation.error()), 64);
   const std::string& message = outcome.invocation.error().message;
-  if (message.find(needle) == std::string::npos) fail_msg("'%s' lacks '%s'", message.c_str(), needle);
+  if (message.find(needle) == std::string::npos)
+    fail_msg("'%s' lacks '%s'", message.c_str(), needle);
 }
 
 void test_options_before_and_after_command(void**) {
@@ -63,7 +65,8 @@ void test_create_with_options(void**) {
 
 void test_password_value_may_start_with_dash(void**) {
   auto inv = parse_ok({"accounts", "create", "a@b.c", "--password", "--json"});
-  assert_int_equal(static_cast<int>(inv.password_source), static_cast<int>(PasswordSource::argument));
+  assert_int_equal(static_cast<int>(inv.password_source),
+                   static_cast<int>(PasswordSource::argument));
   assert_string_equal(inv.password_value.c_str(), "--json");
   assert_false(inv.json);
 }
@@ -72,7 +75,8 @@ void test_credentials_add_two_positionals(void**) {
   auto inv = parse_ok({"credentials", "add", "a@b.c", "alias@b.c", "--password-stdin"});
   assert_int_equal(inv.args.size(), 2);
   assert_string_equal(inv.args[1].c_str(), "alias@b.c");
-  assert_int_equal(static_cast<int>(inv.password_source), static_cast<int>(PasswordSource::stdin_line));
+  assert_int_equal(static_cast<int>(inv.password_source),
+                   static_cast<int>(PasswordSource::stdin_line));
 }
 
 void test_double_dash_ends_options(void**) {
@@ -143,7 +147,8 @@ void test_every_command_has_help(void**) {
     assert_true(top_help().find(synopsis(c)) != std::string::npos);
     assert_non_null(find_group(c.group));
   }
-  for (const auto& g : command_groups()) assert_true(group_help(g).find(g.summary) != std::string::npos);
+  for (const auto& g : command_groups())
+    assert_true(group_help(g).find(g.summary) != std::string::npos);
 }
 
 }  // namespace

@@ -37,7 +37,8 @@ void note(Scan& scan, Error error) {
 void add_option(Scan& scan, const OptionSpec& spec, std::string value) {
   if (spec.id == OptionId::json) scan.json = true;
   for (const auto& given : scan.options) {
-    if (given.spec == &spec) return note(scan, usage_error("option " + dashed(spec) + " given twice"));
+    if (given.spec == &spec)
+      return note(scan, usage_error("option " + dashed(spec) + " given twice"));
   }
   scan.options.push_back({&spec, std::move(value)});
 }
@@ -59,7 +60,8 @@ void scan_long_option(Scan& scan, const std::vector<std::string>& args, std::siz
   }
   if (inline_value) return add_option(scan, *spec, std::move(*inline_value));
   if (i + 1 >= args.size()) {
-    return note(scan, usage_error("option " + dashed(*spec) + " needs a value " + spec->value_name));
+    return note(scan,
+                usage_error("option " + dashed(*spec) + " needs a value " + spec->value_name));
   }
   // The next word is the value even when it starts with '-': a password may.
   add_option(scan, *spec, args[++i]);
@@ -99,11 +101,16 @@ void apply_global_options(const Scan& scan, Invocation& inv) {
 
 PasswordSource password_source_of(OptionId id) {
   switch (id) {
-    case OptionId::password_prompt: return PasswordSource::prompt;
-    case OptionId::password_stdin: return PasswordSource::stdin_line;
-    case OptionId::password_file: return PasswordSource::file;
-    case OptionId::password: return PasswordSource::argument;
-    default: return PasswordSource::none;
+    case OptionId::password_prompt:
+      return PasswordSource::prompt;
+    case OptionId::password_stdin:
+      return PasswordSource::stdin_line;
+    case OptionId::password_file:
+      return PasswordSource::file;
+    case OptionId::password:
+      return PasswordSource::argument;
+    default:
+      return PasswordSource::none;
   }
 }
 
@@ -118,13 +125,20 @@ Status apply_command_option(const GivenOption& g, Invocation& inv) {
                        " (try sora-admin " + command_name(cmd) + " --help)");
   }
   switch (g.spec->id) {
-    case OptionId::name: inv.display_name = g.value; break;
-    case OptionId::primary: inv.new_primary = g.value; break;
-    case OptionId::deleted: inv.include_deleted = true; break;
+    case OptionId::name:
+      inv.display_name = g.value;
+      break;
+    case OptionId::primary:
+      inv.new_primary = g.value;
+      break;
+    case OptionId::deleted:
+      inv.include_deleted = true;
+      break;
     default:
       if (inv.password_source != PasswordSource::none) {
-        return usage_error("give only one of --password-prompt, --password-stdin, "
-                           "--password-file and --password");
+        return usage_error(
+            "give only one of --password-prompt, --password-stdin, "
+            "--password-file and --password");
       }
       inv.password_source = password_source_of(g.spec->id);
       inv.password_value = g.value;
@@ -149,7 +163,8 @@ Status take_positionals(const Scan& scan, Invocation& inv) {
                        " (try sora-admin " + command_name(cmd) + " --help)");
   }
   if (got > wanted) {
-    return usage_error(command_name(cmd) + ": unexpected argument '" + scan.words[2 + wanted] + "'");
+    return usage_error(command_name(cmd) + ": unexpected argument '" + scan.words[2 + wanted] +
+                       "'");
   }
   inv.args.assign(scan.words.begin() + 2, scan.words.end());
   return {};
@@ -160,7 +175,8 @@ Status take_positionals(const Scan& scan, Invocation& inv) {
 Status check_update_changes_something(const Invocation& inv) {
   if (inv.command->id != CommandId::accounts_update) return {};
   if (inv.display_name || inv.new_primary || inv.password_source != PasswordSource::none) return {};
-  return usage_error("accounts update: nothing to change (give --name, --primary or a password option)");
+  return usage_error(
+      "accounts update: nothing to change (give --name, --primary or a password option)");
 }
 
 // Finds the group and command the words name; with --help, as far as they go.

@@ -3,7 +3,9 @@
 // command (main.cc), which outlives every handler it awaits.
 #pragma once
 
+#include "libsora-db/accounts.h"
 #include "sora-admin/args.h"
+#include "sora-admin/exit-codes.h"
 #include "sora-admin/output.h"
 #include "sora/config.h"
 #include "sora/db.h"
@@ -18,12 +20,24 @@ struct Context {
   Db& db;
   const Output& out;
 
-  const std::string& arg(std::size_t i) const { return invocation.args.at(i); }
+  // The i-th argument as a normalised address; checked before anything is
+  // asked or sent, so that a typo does not cost two password entries first.
+  Result<std::string> address(std::size_t i) const {
+    return accounts::normalize_address(invocation.args.at(i));
+  }
 };
 
 // A handler prints its result and returns the exit status (0 but for
 // `db status`), or an error for main to report.
 using CommandResult = Result<int>;
+
+// Prints a successful result with `print`, or passes its error on.
+template <class T, class Print>
+CommandResult print_result(const Context& ctx, Result<T>& result, Print print) {
+  if (!result) return result.take_error();
+  print(ctx.out, *result);
+  return kExitOk;
+}
 
 Task<CommandResult> run_db_command(Context& ctx);
 Task<CommandResult> run_account_command(Context& ctx);

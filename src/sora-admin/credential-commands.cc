@@ -12,40 +12,37 @@ namespace {
 using accounts::AccountStore;
 
 Task<CommandResult> add(Context& ctx) {
-  auto account = accounts::normalize_address(ctx.arg(0));
+  auto account = ctx.address(0);
   if (!account) co_return account.take_error();
-  auto address = accounts::normalize_address(ctx.arg(1));
+  auto address = ctx.address(1);
   if (!address) co_return address.take_error();
   auto hash = co_await new_password_hash(ctx, *address);
   if (!hash) co_return hash.take_error();
   AccountStore store(ctx.db);
   auto credential = co_await store.add_credential(*account, *address, std::move(*hash));
-  if (!credential) co_return credential.take_error();
-  print_credential(ctx.out, *credential);
-  co_return kExitOk;
+  co_return print_result(ctx, credential, print_credential);
 }
 
 Task<CommandResult> list(Context& ctx) {
-  auto account = accounts::normalize_address(ctx.arg(0));
+  auto account = ctx.address(0);
   if (!account) co_return account.take_error();
   AccountStore store(ctx.db);
   auto credentials = co_await store.list_credentials(*account);
-  if (!credentials) co_return credentials.take_error();
-  print_credentials(ctx.out, *credentials);
-  co_return kExitOk;
+  co_return print_result(ctx, credentials, print_credentials);
+}
+
+void print_deleted(const Output& out, const std::string& address) {
+  if (!out.json()) return out.text("deleted: " + address + "\n");
+  out.document(Json(json_pack("{s:s%}", "deleted", address.data(), address.size())));
 }
 
 Task<CommandResult> remove(Context& ctx) {
-  auto address = accounts::normalize_address(ctx.arg(0));
+  auto address = ctx.address(0);
   if (!address) co_return address.take_error();
   AccountStore store(ctx.db);
   auto removed = co_await store.delete_credential(*address);
   if (!removed) co_return removed.take_error();
-  if (ctx.out.json()) {
-    ctx.out.document(Json(json_pack("{s:s%}", "deleted", address->data(), address->size())));
-  } else {
-    ctx.out.text("deleted: " + *address + "\n");
-  }
+  print_deleted(ctx.out, *address);
   co_return kExitOk;
 }
 
@@ -53,10 +50,14 @@ Task<CommandResult> remove(Context& ctx) {
 
 Task<CommandResult> run_credential_command(Context& ctx) {
   switch (ctx.invocation.command->id) {
-    case CommandId::credentials_add: co_return co_await add(ctx);
-    case CommandId::credentials_list: co_return co_await list(ctx);
-    case CommandId::credentials_delete: co_return co_await remove(ctx);
-    default: co_return make_error(kErrGeneric, "internal error: not a credentials command");
+    case CommandId::credentials_add:
+      co_return co_await add(ctx);
+    case CommandId::credentials_list:
+      co_return co_await list(ctx);
+    case CommandId::credentials_delete:
+      co_return co_await remove(ctx);
+    default:
+      co_return make_error(kErrGeneric, "internal error: not a credentials command");
   }
 }
 

@@ -20,9 +20,11 @@ void print_migrated(const Output& out, const std::vector<int>& applied, int vers
   if (out.json()) {
     Json list(json_array());
     for (int v : applied) {
-      json_array_append_new(list.get(), json_pack("{s:i, s:s}", "version", v, "name", migration_name(v)));
+      json_array_append_new(list.get(),
+                            json_pack("{s:i, s:s}", "version", v, "name", migration_name(v)));
     }
-    return out.document(Json(json_pack("{s:o, s:i}", "applied", list.release(), "version", version)));
+    return out.document(
+        Json(json_pack("{s:o, s:i}", "applied", list.release(), "version", version)));
   }
   std::string text;
   for (int v : applied) text += "applied: " + std::to_string(v) + " " + migration_name(v) + "\n";
@@ -51,8 +53,8 @@ Task<CommandResult> db_status(Context& ctx) {
     ctx.out.document(Json(json_pack("{s:i, s:i, s:s}", "known_version", known, "database_version",
                                     *database, "state", state)));
   } else {
-    ctx.out.text("known_version: " + std::to_string(known) + "\ndatabase_version: " +
-                 std::to_string(*database) + "\nstate: " + state + "\n");
+    ctx.out.text("known_version: " + std::to_string(known) +
+                 "\ndatabase_version: " + std::to_string(*database) + "\nstate: " + state + "\n");
   }
   // A status, not an error: printed either way, but scripts (and deployment
   // checks) can test the exit status instead of parsing the output.
@@ -63,9 +65,12 @@ Task<CommandResult> db_status(Context& ctx) {
 
 Task<CommandResult> run_db_command(Context& ctx) {
   switch (ctx.invocation.command->id) {
-    case CommandId::db_migrate: co_return co_await db_migrate(ctx);
-    case CommandId::db_status: co_return co_await db_status(ctx);
-    default: co_return make_error(kErrGeneric, "internal error: not a db command");
+    case CommandId::db_migrate:
+      co_return co_await db_migrate(ctx);
+    case CommandId::db_status:
+      co_return co_await db_status(ctx);
+    default:
+      co_return make_error(kErrGeneric, "internal error: not a db command");
   }
 }
 

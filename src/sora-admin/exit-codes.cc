@@ -11,19 +11,28 @@ struct Kind {
 
 Kind classify(int code) {
   switch (code) {
-    case kErrUsage: return {kExitUsage, "usage"};
-    case kErrInvalid: return {kExitDataError, "invalid"};
-    case kErrNotFound: return {kExitNotFound, "not_found"};
-    case kErrExists: return {kExitExists, "exists"};
+    case kErrUsage:
+      return {kExitUsage, "usage"};
+    case kErrInvalid:
+      return {kExitDataError, "invalid"};
+    case kErrNotFound:
+      return {kExitNotFound, "not_found"};
+    case kErrExists:
+      return {kExitExists, "exists"};
     // A closed connection or a timeout is the database going away under us;
     // like an unreachable server, trying again later may succeed.
     case kErrTemporary:
     case kErrClosed:
-    case kErrTimeout: return {kExitTemporary, "temporary"};
-    case kErrSchema: return {kExitSchema, "schema"};
-    case kErrAuth: return {kExitPermission, "permission"};
-    case kErrConfig: return {kExitConfig, "config"};
-    default: return {kExitInternal, "internal"};
+    case kErrTimeout:
+      return {kExitTemporary, "temporary"};
+    case kErrSchema:
+      return {kExitSchema, "schema"};
+    case kErrAuth:
+      return {kExitPermission, "permission"};
+    case kErrConfig:
+      return {kExitConfig, "config"};
+    default:
+      return {kExitInternal, "internal"};
   }
 }
 

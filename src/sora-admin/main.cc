@@ -23,9 +23,12 @@ namespace {
 
 int show_help(const Invocation& inv) {
   std::string text;
-  if (inv.command) text = command_help(*inv.command);
-  else if (inv.group) text = group_help(*inv.group);
-  else text = top_help();
+  if (inv.command)
+    text = command_help(*inv.command);
+  else if (inv.group)
+    text = group_help(*inv.group);
+  else
+    text = top_help();
   std::fputs(text.c_str(), stdout);
   return kExitOk;
 }
@@ -41,7 +44,9 @@ DbSettings db_settings(const Invocation& inv, const Config& config) {
   return settings;
 }
 
-bool changes_accounts(const CommandSpec& command) { return std::string_view(command.group) != "db"; }
+bool changes_accounts(const CommandSpec& command) {
+  return std::string_view(command.group) != "db";
+}
 
 Task<CommandResult> dispatch(Context& ctx) {
   const CommandSpec& command = *ctx.invocation.command;
@@ -53,11 +58,14 @@ Task<CommandResult> dispatch(Context& ctx) {
   }
   switch (command.id) {
     case CommandId::db_migrate:
-    case CommandId::db_status: co_return co_await run_db_command(ctx);
+    case CommandId::db_status:
+      co_return co_await run_db_command(ctx);
     case CommandId::credentials_add:
     case CommandId::credentials_list:
-    case CommandId::credentials_delete: co_return co_await run_credential_command(ctx);
-    default: co_return co_await run_account_command(ctx);
+    case CommandId::credentials_delete:
+      co_return co_await run_credential_command(ctx);
+    default:
+      co_return co_await run_account_command(ctx);
   }
 }
 
@@ -93,9 +101,13 @@ int admin_main(const std::vector<std::string>& args) {
   if (!parsed.invocation) return out.error(parsed.invocation.error());
   const Invocation& inv = *parsed.invocation;
   switch (inv.action) {
-    case Invocation::Action::help: return show_help(inv);
-    case Invocation::Action::version: std::fputs(version_text().c_str(), stdout); return kExitOk;
-    case Invocation::Action::run: break;
+    case Invocation::Action::help:
+      return show_help(inv);
+    case Invocation::Action::version:
+      std::fputs(version_text().c_str(), stdout);
+      return kExitOk;
+    case Invocation::Action::run:
+      break;
   }
   return run_command(inv, out);
 }

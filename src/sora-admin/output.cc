@@ -11,9 +11,7 @@ Json json_text(const std::string* text) {
   return Json(text ? json_stringn(text->data(), text->size()) : json_null());
 }
 
-void Output::text(std::string_view text) const {
-  std::fwrite(text.data(), 1, text.size(), stdout);
-}
+void Output::text(std::string_view text) const { std::fwrite(text.data(), 1, text.size(), stdout); }
 
 void Output::document(const Json& doc) const {
   // Insertion order, not sorted: the keys read in the order a person expects.
@@ -27,8 +25,8 @@ int Output::error(const Error& error) const {
     Json message(json_stringn(error.message.data(), error.message.size()));
     // A message quoting bad input may not be UTF-8, which JSON cannot carry.
     if (!message) message.reset(json_string("(the message is not valid UTF-8; see stderr)"));
-    Json doc(json_pack("{s:{s:s, s:O}}", "error", "code", error_kind(error), "message",
-                       message.get()));
+    Json doc(
+        json_pack("{s:{s:s, s:O}}", "error", "code", error_kind(error), "message", message.get()));
     document(doc);
   }
   return exit_code_for(error);

@@ -35,7 +35,8 @@ Task<Result<std::string>> new_password_hash(const Context& ctx, std::string_view
 
 Task<Result<std::optional<std::string>>> optional_password_hash(const Context& ctx,
                                                                 std::string_view for_whom) {
-  if (ctx.invocation.password_source == PasswordSource::none) co_return std::optional<std::string>();
+  if (ctx.invocation.password_source == PasswordSource::none)
+    co_return std::optional<std::string>();
   auto hash = co_await new_password_hash(ctx, for_whom);
   if (!hash) co_return hash.take_error();
   co_return std::optional<std::string>(std::move(*hash));

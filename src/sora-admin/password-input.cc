@@ -162,14 +162,18 @@ Result<std::string> first_line_of_file(const std::string& path) {
 Result<std::string> read_from(PasswordSource source, const std::string& value,
                               std::string_view for_whom) {
   switch (source) {
-    case PasswordSource::stdin_line: return first_line_of_stdin();
-    case PasswordSource::file: return first_line_of_file(value);
+    case PasswordSource::stdin_line:
+      return first_line_of_stdin();
+    case PasswordSource::file:
+      return first_line_of_file(value);
     case PasswordSource::argument:
       std::cerr << "sora-admin: warning: --password is visible to other users in the process "
                    "list; prefer --password-stdin or --password-file\n";
       return std::string(value);
-    case PasswordSource::prompt: return prompt_twice(for_whom);
-    case PasswordSource::none: break;
+    case PasswordSource::prompt:
+      return prompt_twice(for_whom);
+    case PasswordSource::none:
+      break;
   }
   if (isatty(STDIN_FILENO)) return prompt_twice(for_whom);
   return make_error(kErrUsage,

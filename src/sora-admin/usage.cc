@@ -45,12 +45,20 @@ constexpr const char* kConfiguration =
 
 bool is_global(const OptionSpec& o) { return o.command_bit == 0; }
 
+constexpr std::size_t kHelpColumn = 26;
+constexpr std::size_t kWidth = 79;
+
+// The help goes on a line of its own, indented, when it would not fit beside
+// the option on an 80-column terminal.
 std::string option_line(const OptionSpec& o) {
   std::string left = std::string("  --") + o.name;
   if (o.value_name) left += std::string(" ") + o.value_name;
-  if (left.size() < 26) left.resize(26, ' ');
-  else left += "  ";
-  return left + o.help + "\n";
+  const std::string help = o.help;
+  if (left.size() < kHelpColumn && kHelpColumn + help.size() <= kWidth) {
+    left.resize(kHelpColumn, ' ');
+    return left + help + "\n";
+  }
+  return left + "\n      " + help + "\n";
 }
 
 std::string option_lines(unsigned command_bits, bool globals) {
@@ -75,8 +83,7 @@ std::string command_list(std::string_view group) {
 }
 
 std::string usage_line(std::string_view rest) {
-  return std::string("usage: ") + kProgram + " [--config FILE] [--conninfo STRING] [--json] " +
-         std::string(rest) + "\n";
+  return std::string("usage: ") + kProgram + " [OPTION ...] " + std::string(rest) + "\n";
 }
 
 }  // namespace
@@ -86,18 +93,23 @@ std::string synopsis(const CommandSpec& c) {
   for (std::size_t i = 0; i < positional_count(c); ++i) out += std::string(" ") + c.positionals[i];
   for (const auto& o : options()) {
     if (!(o.command_bit & c.options) || o.command_bit == kOptPassword) continue;
-    out += std::string(" [--") + o.name + (o.value_name ? std::string(" ") + o.value_name : "") + "]";
+    out +=
+        std::string(" [--") + o.name + (o.value_name ? std::string(" ") + o.value_name : "") + "]";
   }
   if (c.options & kOptPassword) out += " [PASSWORD-OPTION]";
   return out;
 }
 
 std::string top_help() {
-  return usage_line("COMMAND ...") + "       " + kProgram + " [COMMAND ...] --help | --version\n\n" +
+  return std::string("usage: ") + kProgram +
+         " [--config FILE] [--conninfo STRING] [--json] COMMAND ...\n" + "       " + kProgram +
+         " [COMMAND ...] --help | --version\n\n" +
          "Manage the accounts and the database schema of Sora, the mail store daemon.\n"
          "Options may come before or after the command words.\n\n"
-         "Commands:\n" + command_list({}) + "\nOptions:\n" + option_lines(0, true) +
-         "\nPassword options (PASSWORD-OPTION), one at most:\n" + option_lines(kOptPassword, false) +
+         "Commands:\n" +
+         command_list({}) + "\nOptions:\n" + option_lines(0, true) +
+         "\nPassword options (PASSWORD-OPTION), one at most:\n" +
+         option_lines(kOptPassword, false) +
          "  Without one, the password is asked twice on the terminal when stdin is\n"
          "  one, and the command fails (exit 64) otherwise. Empty passwords are refused.\n\n" +
          kConfiguration + "\n" + kOutput + "\n" + kExitCodes;
@@ -105,8 +117,8 @@ std::string top_help() {
 
 std::string group_help(const GroupSpec& group) {
   return usage_line(std::string(group.name) + " COMMAND ...") + "\n" + group.name + ": " +
-         group.summary + "\n\nCommands:\n" + command_list(group.name) +
-         "\nRun `" + kProgram + " " + group.name + " COMMAND --help` for details, `" + kProgram +
+         group.summary + "\n\nCommands:\n" + command_list(group.name) + "\nRun `" + kProgram + " " +
+         group.name + " COMMAND --help` for details and\n`" + kProgram +
          " --help` for the options, output formats and exit codes.\n";
 }
 
@@ -114,7 +126,8 @@ std::string command_help(const CommandSpec& c) {
   std::string out = usage_line(synopsis(c)) + "\n" + c.summary + ".\n\n" + c.details;
   const unsigned own = c.options & ~static_cast<unsigned>(kOptPassword);
   if (own) out += "\nOptions:\n" + option_lines(own, false);
-  if (c.options & kOptPassword) out += "\nPassword options, one at most:\n" + option_lines(kOptPassword, false);
+  if (c.options & kOptPassword)
+    out += "\nPassword options, one at most:\n" + option_lines(kOptPassword, false);
   out += "\nRun `" + std::string(kProgram) + " --help` for the global options and exit codes.\n";
   return out;
 }
