@@ -1,5 +1,7 @@
 // sora-admin: the operator's command line tool. The exit statuses are listed
 // in exit-codes.h.
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -81,7 +83,14 @@ Task<void> command_task(const Invocation& inv, const Config& config, const Outpu
 }
 
 int run_command(const Invocation& inv, const Output& out) {
-  auto config = load_config(inv.config_path.value_or(default_config_path()), core_sections());
+  // Without --config, a missing default file means built-in defaults: enough
+  // for scripts that pass --conninfo or SORA_CONNINFO on a fresh machine.
+  std::string path = inv.config_path.value_or(default_config_path());
+  if (!inv.config_path && access(path.c_str(), F_OK) != 0) path = "/dev/null";
+  // sora-admin loads no modules: their sections are left to sorad -t.
+  LoadOptions options;
+  options.skip_module_sections = true;
+  auto config = load_config(path, core_sections(), options);
   if (!config) {
     // Whatever code the loader chose, a bad file is a configuration error.
     return out.error(make_error(kErrConfig, config.error().message));
