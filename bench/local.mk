@@ -1,1 +1,1 @@
-# bench
+EXTRA_DIST += %reldir%/startup/run.py
