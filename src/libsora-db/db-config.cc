@@ -1,3 +1,4 @@
+#include "libsora-db/db-settings.h"
 #include "libsora-core/sections.h"
 
 namespace sora {
@@ -29,5 +30,21 @@ const ConfigKey kPostgresqlKeys[] = {
 const ConfigSection kPostgresqlSection = {"postgresql", false, kPostgresqlKeys,
                                           std::size(kPostgresqlKeys),
                                           "the PostgreSQL server holding everything but bodies"};
+
+}  // namespace sora
+
+namespace sora {
+
+DbSettings db_settings_from(const Config::Section& postgresql) {
+  DbSettings s;
+  s.conninfo = postgresql.str("conninfo");
+  s.readonly_conninfo = postgresql.str("readonly_conninfo");
+  s.pool_size = static_cast<int>(postgresql.integer("pool_size"));
+  s.connect_timeout_ms = postgresql.duration("connect_timeout").count();
+  s.query_timeout_ms = postgresql.duration("query_timeout").count();
+  s.reconnect_min_ms = postgresql.duration("reconnect_backoff_min").count();
+  s.reconnect_max_ms = postgresql.duration("reconnect_backoff_max").count();
+  return s;
+}
 
 }  // namespace sora
