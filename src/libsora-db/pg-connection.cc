@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "sora/log.h"
 #include "sora/loop.h"
 
 namespace sora {
@@ -16,7 +17,7 @@ std::string one_line(const char* text) {
   std::string s = text ? text : "";
   while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
   for (char& c : s) {
-    if (c == '\n') c = ' ';
+    if (c == '\n' || c == '\t') c = ' ';
   }
   return s.empty() ? "no further detail from libpq" : s;
 }
@@ -33,6 +34,17 @@ int error_code_for(std::string_view state) {
 }
 
 constexpr std::string_view kSqlstatePrefix = "SQLSTATE ";
+
+// libpq prints server notices to stderr by default; they belong in our log,
+// and "relation already exists, skipping" is not worth an operator's time.
+void log_notice(void*, const PGresult* r) {
+  const char* severity = PQresultErrorField(r, PG_DIAG_SEVERITY_NONLOCALIZED);
+  const char* primary = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+  bool warning = severity && std::string_view(severity) == "WARNING";
+  if (!warning && !log_enabled(LogLevel::debug)) return;
+  log(warning ? LogLevel::warning : LogLevel::debug, "PostgreSQL %s: %s", severity ? severity : "NOTICE",
+      primary ? primary : "");
+}
 
 }  // namespace
 
@@ -188,6 +200,7 @@ Task<Status> DbConnection::connect(std::string conninfo, std::uint64_t deadline)
   // PQconnectStartParams resolves the first host name, which may block.
   co_await run_in_pool([&] { raw = PQconnectStartParams(keys, values, 1); });
   conn_.reset(raw);
+  if (conn_) PQsetNoticeReceiver(conn_.get(), &log_notice, nullptr);
   if (!conn_ || PQstatus(conn_.get()) == CONNECTION_BAD) co_return connection_error("cannot connect");
   PostgresPollingStatusType st = PGRES_POLLING_WRITING;
   while (st != PGRES_POLLING_OK) {
