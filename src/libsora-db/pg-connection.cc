@@ -46,6 +46,35 @@ void log_notice(void*, const PGresult* r) {
       primary ? primary : "");
 }
 
+// A query we gave up on would keep the server busy after we drop the
+// connection. PQcancel opens a connection of its own and blocks, so it runs
+// on the thread pool; the request frees itself when done.
+void cancel_in_background(PGconn* conn) {
+  struct Cancel {
+    uv_work_t req;
+    PGcancel* cancel;
+  };
+  PGcancel* cancel = PQgetCancel(conn);
+  if (!cancel) return;
+  auto* c = new Cancel{{}, cancel};
+  c->req.data = c;
+  int rc = uv_queue_work(
+      loop(), &c->req,
+      [](uv_work_t* req) {
+        char err[256];
+        PQcancel(static_cast<Cancel*>(req->data)->cancel, err, sizeof err);
+      },
+      [](uv_work_t* req, int) {
+        auto* done = static_cast<Cancel*>(req->data);
+        PQfreeCancel(done->cancel);
+        delete done;
+      });
+  if (rc != 0) {
+    PQfreeCancel(cancel);
+    delete c;
+  }
+}
+
 }  // namespace
 
 Error sql_error(const PGresult* r) {
@@ -187,6 +216,7 @@ Error DbConnection::connection_error(std::string_view doing) {
 Error DbConnection::io_failure(Io io, std::string_view doing) {
   if (io == Io::timeout) {
     broken_ = true;  // the answer may still come: this connection is done for
+    if (conn_ && PQstatus(conn_.get()) == CONNECTION_OK) cancel_in_background(conn_.get());
     return make_error(kErrTimeout, "PostgreSQL server " + server() + ": " + std::string(doing) +
                                        ": no answer in time (see [postgresql] query_timeout)");
   }
