@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "sora/result.h"
@@ -24,6 +25,17 @@ namespace sora {
 // A query parameter: text, or NULL.
 using DbParam = std::optional<std::string>;
 using DbParams = std::vector<DbParam>;
+
+// Builds DbParams without a braced list: g++ 12 rejects a braced list inside a
+// co_await expression ("array used as initializer"), so in coroutines write
+// co_await db.query(sql, db_params(address, std::nullopt)).
+template <class... Args>
+DbParams db_params(Args&&... args) {
+  DbParams p;
+  p.reserve(sizeof...(args));
+  (p.emplace_back(std::forward<Args>(args)), ...);
+  return p;
+}
 
 class DbResult {
  public:
@@ -82,6 +94,10 @@ class Db {
                                        DbTarget target = DbTarget::primary) = 0;
   // BEGIN on a connection of the primary, held until commit or rollback.
   virtual Task<Result<DbTransaction>> begin() = 0;
+
+ protected:
+  // For implementations: the transaction of `conn`, on which BEGIN succeeded.
+  static DbTransaction adopt(std::shared_ptr<DbConnection> conn);
 };
 
 // Connection settings, from [postgresql] or from sora-admin's options.

@@ -65,6 +65,8 @@ class AccountStore {
   Task<Status> delete_credential(std::string address);
 
  private:
+  Task<Result<Account>> set_deleted(std::string address, bool deleted);
+
   Db& db_;
 };
 

@@ -1,3 +1,7 @@
+#include <cstdio>
+#include <cstdlib>
+
+#include "libsora-db/db-settings.h"
 #include "libsora-core/sections.h"
 
 namespace sora {
@@ -29,5 +33,37 @@ const ConfigKey kPostgresqlKeys[] = {
 const ConfigSection kPostgresqlSection = {"postgresql", false, kPostgresqlKeys,
                                           std::size(kPostgresqlKeys),
                                           "the PostgreSQL server holding everything but bodies"};
+
+}  // namespace sora
+
+namespace sora {
+
+namespace {
+
+// Straight from the values map: the loader stores every declared key, with
+// its default when the file does not set it.
+const ConfigValue& setting(const Config::Section& section, std::string_view key) {
+  auto it = section.values().find(key);
+  if (it == section.values().end()) {
+    std::fprintf(stderr, "sora: internal error: [%s] %.*s is not in the configuration\n",
+                 section.name().c_str(), static_cast<int>(key.size()), key.data());
+    std::abort();
+  }
+  return it->second;
+}
+
+}  // namespace
+
+DbSettings db_settings_from(const Config::Section& postgresql) {
+  DbSettings s;
+  s.conninfo = setting(postgresql, "conninfo").text;
+  s.readonly_conninfo = setting(postgresql, "readonly_conninfo").text;
+  s.pool_size = static_cast<int>(setting(postgresql, "pool_size").number);
+  s.connect_timeout_ms = setting(postgresql, "connect_timeout").number;
+  s.query_timeout_ms = setting(postgresql, "query_timeout").number;
+  s.reconnect_min_ms = setting(postgresql, "reconnect_backoff_min").number;
+  s.reconnect_max_ms = setting(postgresql, "reconnect_backoff_max").number;
+  return s;
+}
 
 }  // namespace sora

@@ -1,5 +1,4 @@
-// Placeholder written by sora-admin's author against the agreed declaration;
-// the libsora-db version replaces it on merge.
+// DbSettings from the [postgresql] section (internal to the core).
 #pragma once
 
 #include "sora/config.h"
@@ -7,6 +6,7 @@
 
 namespace sora {
 
+// Reads the keys declared in db-config.cc; the loader has validated them.
 DbSettings db_settings_from(const Config::Section& postgresql);
 
 }  // namespace sora
