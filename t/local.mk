@@ -1,7 +1,18 @@
-# Integration tests: pytest against a private PostgreSQL and a real sorad.
+# t: tests of the whole daemon and of its documentation, run by pytest-3 (one
+# test file per make check job) with the build and source trees in
+# SORA_BUILDDIR and SORA_SRCDIR. A private PostgreSQL is started per file.
+TEST_EXTENSIONS = .py
+PY_LOG_COMPILER = $(PYTEST)
+AM_PY_LOG_FLAGS = -p no:cacheprovider -q -rfEs
+AM_TESTS_ENVIRONMENT = \
+	SORA_BUILDDIR='$(abs_top_builddir)'; SORA_SRCDIR='$(abs_top_srcdir)'; \
+	PYTHONDONTWRITEBYTECODE=1; \
+	export SORA_BUILDDIR SORA_SRCDIR PYTHONDONTWRITEBYTECODE;
+
+SORA_PYTESTS = \
+	%reldir%/test_docs.py
+
+EXTRA_DIST += %reldir%/conftest.py $(SORA_PYTESTS)
 if HAVE_PYTEST
-TESTS += %reldir%/run-pytest
+TESTS += $(SORA_PYTESTS)
 endif
-AM_TESTS_ENVIRONMENT = abs_top_srcdir='$(abs_top_srcdir)' abs_top_builddir='$(abs_top_builddir)' \
-	PYTEST='$(PYTEST)'; export abs_top_srcdir abs_top_builddir PYTEST;
-EXTRA_DIST += %reldir%/run-pytest $(wildcard $(srcdir)/%reldir%/*.py)
