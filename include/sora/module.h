@@ -5,6 +5,8 @@
 // include/sora/ and must be built against the same Sora version.
 #pragma once
 
+#include <uv/version.h>
+
 #include <cstdint>
 #include <memory>
 #include <string>

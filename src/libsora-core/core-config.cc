@@ -19,7 +19,7 @@ const ConfigKey kCoreKeys[] = {
     {"pid_file", T::path, SORA_RUNSTATEDIR "/sora/sorad.pid", 0, 0, nullptr, 0,
      "file the supervisor writes its process id to; empty for none"},
     {"shutdown_timeout", T::duration, "30s", 0, 3600000, nullptr, R,
-     "how long SIGTERM waits for sessions to end before closing them"},
+     "how long SIGTERM or SIGINT waits for sessions to end before closing them"},
     {"worker_restart_delay", T::duration, "1s", 0, 600000, nullptr, R,
      "pause before a worker that died is started again (doubles while it keeps dying)"},
     {"log", T::enumeration, "stderr", 0, 0, "stderr|syslog", 0, "where log lines go"},

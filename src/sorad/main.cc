@@ -11,7 +11,8 @@ namespace {
 
 void usage(std::FILE* out) {
   std::fprintf(out,
-               "usage: sorad [-c FILE] [-n [--changed] | -t] [--version]\n"
+               "usage: sorad [-c FILE] [-n [--changed] | -t | --dump-schema]\n"
+               "       sorad --version | -h\n"
                "\n"
                "Runs the Sora mail store in the foreground: a supervisor process and its\n"
                "workers, as configured in sora.conf.\n"
@@ -21,7 +22,8 @@ void usage(std::FILE* out) {
                "      --changed      with -n: only the keys set in the file\n"
                "  -t, --test         check the configuration, modules and certificates, then exit\n"
                "      --dump-schema  print every key of the core and of the modules listed in\n"
-               "                     the file (section, key, type, default, flags, meaning)\n"
+               "                     the file (section, key, type, default, flags, meaning);\n"
+               "                     the rest of the file is not read\n"
                "      --version      print the version and exit\n"
                "  -h, --help         print this help and exit\n"
                "\n"
@@ -47,7 +49,10 @@ int main(int argc, char** argv) {
   int c;
   while ((c = getopt_long(argc, argv, "c:nth", long_opts, nullptr)) != -1) {
     switch (c) {
-      case 'c': opts.config_path = optarg; break;
+      case 'c':
+        opts.config_path = optarg;
+        opts.config_given = true;
+        break;
       case 'n': opts.print_config = true; break;
       case 't': opts.test_config = true; break;
       case kChanged: opts.only_changed = true; break;

@@ -1,8 +1,11 @@
 #include "sorad/startup.h"
 
+#include <unistd.h>
+
 #include "libsora-core/config-load.h"
 #include "libsora-core/sections.h"
 #include "sora/log.h"
+#include "sorad/supervisor.h"
 
 namespace sora {
 
@@ -58,6 +61,19 @@ Status check_listener_protocols(const Config& config, const ModuleSet& modules) 
   }
   if (!errors.empty()) return make_error(kErrConfig, errors);
   return {};
+}
+
+Status check_auth_backend(const Config& config, const ModuleSet& modules) {
+  const ConfigValue& v = config.section("auth").value("backend");
+  if (modules.auth_backend(v.text)) return {};
+  return make_error(kErrConfig, place(v) + "[auth] backend: no loaded module provides the "
+                                           "authentication backend \"" + v.text +
+                                           "\" (auth-sql provides sql; add it to [core] modules)");
+}
+
+std::string config_or_defaults(const DaemonOptions& options) {
+  if (!options.config_given && access(options.config_path.c_str(), F_OK) != 0) return "/dev/null";
+  return options.config_path;
 }
 
 void warn_restart_needed(const Config& running, const Config& fresh) {

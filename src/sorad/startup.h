@@ -27,8 +27,15 @@ Result<std::unique_ptr<Config>> reload_config(const std::string& path, const Mod
 // Each [listener] names a protocol some loaded module registered.
 Status check_listener_protocols(const Config& config, const ModuleSet& modules);
 
+// The file sorad was told to read; the built-in defaults (/dev/null) when it
+// was not told and the default file does not exist (--dump-schema only).
+std::string config_or_defaults(const struct DaemonOptions& options);
+
 // Every key of the core and of `modules`, as sorad --dump-schema prints it.
 std::string schema_text(const ModuleSet& modules);
+
+// [auth] backend names a backend some loaded module registered.
+Status check_auth_backend(const Config& config, const ModuleSet& modules);
 
 // Log lines naming each non-reloadable key whose value differs.
 void warn_restart_needed(const Config& running, const Config& fresh);

@@ -72,6 +72,15 @@ Status check_schema_before_fork(const Config& config) {
   return result;
 }
 
+// The configured delay, doubled for each further quick death in a row (a
+// worker dying within 10 s of its start) up to a minute, or the configured
+// delay when that is longer.
+milliseconds restart_delay(milliseconds base, int quick_deaths) {
+  if (quick_deaths <= 1) return base;
+  auto doubled = base * (1LL << std::min(quick_deaths - 1, 10));
+  return std::max(base, std::min(doubled, milliseconds(60000)));
+}
+
 int worker_count(const Config& config) {
   long long n = config.section("core").integer("workers");
   if (n > 0) return static_cast<int>(n);
@@ -264,9 +273,8 @@ class Supervisor {
     }
     auto lived = Clock::now() - slot.started;
     slot.quick_deaths = lived < std::chrono::seconds(10) ? slot.quick_deaths + 1 : 0;
-    auto base = config().section("core").duration("worker_restart_delay");
-    auto delay = std::min(base * (1LL << std::min(slot.quick_deaths, 6)), milliseconds(60000));
-    if (slot.quick_deaths == 0) delay = base;
+    auto delay = restart_delay(config().section("core").duration("worker_restart_delay"),
+                               slot.quick_deaths);
     slot.restart_at = Clock::now() + delay;
     log(LogLevel::error, "worker %zu (pid %d) %s; restarting it in %lld ms", index,
         static_cast<int>(pid), describe_status(status).c_str(), static_cast<long long>(delay.count()));
@@ -356,7 +364,7 @@ class Supervisor {
 }  // namespace
 
 int dump_schema(const DaemonOptions& options) {
-  auto list = read_module_list(options.config_path);
+  auto list = read_module_list(config_or_defaults(options));
   if (!list) {
     print_lines(list.error().message);
     return kExitConfig;
@@ -382,6 +390,10 @@ int run_daemon(const DaemonOptions& options) {
     return kExitConfig;
   }
   if (Status s = check_listener_protocols(*loaded->config, *loaded->modules); !s) {
+    print_lines(s.error().message);
+    return kExitConfig;
+  }
+  if (Status s = check_auth_backend(*loaded->config, *loaded->modules); !s) {
     print_lines(s.error().message);
     return kExitConfig;
   }

@@ -10,6 +10,7 @@ namespace sora {
 
 struct DaemonOptions {
   std::string config_path;
+  bool config_given = false;  // -c was used
   bool print_config = false;  // -n
   bool only_changed = false;  // -n --changed
   bool test_config = false;   // -t
