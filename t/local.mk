@@ -10,7 +10,8 @@ AM_TESTS_ENVIRONMENT = \
 	export SORA_BUILDDIR SORA_SRCDIR PYTHONDONTWRITEBYTECODE;
 
 SORA_PYTESTS = \
-	%reldir%/test_docs.py
+	%reldir%/test_docs.py \
+	%reldir%/test_sorad.py
 
 EXTRA_DIST += %reldir%/conftest.py $(SORA_PYTESTS)
 if HAVE_PYTEST
