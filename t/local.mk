@@ -11,6 +11,8 @@ AM_TESTS_ENVIRONMENT = \
 
 SORA_PYTESTS = \
 	%reldir%/test_docs.py \
+	%reldir%/test_admin.py \
+	%reldir%/test_db.py \
 	%reldir%/test_sorad.py
 
 EXTRA_DIST += %reldir%/conftest.py $(SORA_PYTESTS)

@@ -63,7 +63,7 @@ Task<Status> ensure_free(DbTransaction& tx, const std::string& address) {
       "SELECT p.address, a.id, a.deleted_at IS NOT NULL FROM credentials c"
       " JOIN accounts a ON a.id = c.account_id"
       " JOIN credentials p ON p.account_id = a.id AND p.is_primary"
-      " WHERE c.address = $1",
+      " WHERE c.address = lower($1)",
       db_params(address));
   if (!r) co_return r.take_error();
   if (r->rows() == 0) co_return Status{};
@@ -77,7 +77,7 @@ Task<Status> ensure_free(DbTransaction& tx, const std::string& address) {
 Task<Result<std::int64_t>> lock_account(DbTransaction& tx, const std::string& address) {
   auto r = co_await tx.query(
       "SELECT a.id FROM accounts a JOIN credentials c ON c.account_id = a.id"
-      " WHERE c.address = $1 FOR UPDATE OF a",
+      " WHERE c.address = lower($1) FOR UPDATE OF a",
       db_params(address));
   if (!r) co_return r.take_error();
   if (r->rows() == 0) co_return not_found(address);
@@ -95,13 +95,13 @@ Task<Status> in_transaction(Db& db, Step step) {
 }
 
 Task<Status> make_primary(DbTransaction& tx, std::int64_t account, const std::string& address) {
-  auto held = co_await tx.query("SELECT account_id, is_primary FROM credentials WHERE address = $1", db_params(address));
+  auto held = co_await tx.query("SELECT account_id, is_primary FROM credentials WHERE address = lower($1)", db_params(address));
   if (!held) co_return held.take_error();
   std::string id = std::to_string(account);
   if (held->rows() == 0) {
     // A new address: the primary credential is renamed, its password kept.
     auto r = co_await tx.query(
-        "UPDATE credentials SET address = $2, updated_at = now() WHERE account_id = $1 AND is_primary",
+        "UPDATE credentials SET address = lower($2), updated_at = now() WHERE account_id = $1 AND is_primary",
         db_params(id, address));
     if (!r) co_return r.take_error();
     co_return Status{};
@@ -112,7 +112,7 @@ Task<Status> make_primary(DbTransaction& tx, std::int64_t account, const std::st
   auto r = co_await tx.query(
       "UPDATE credentials SET is_primary = false, updated_at = now() WHERE account_id = $1 AND is_primary", db_params(id));
   if (!r) co_return r.take_error();
-  r = co_await tx.query("UPDATE credentials SET is_primary = true, updated_at = now() WHERE address = $1",
+  r = co_await tx.query("UPDATE credentials SET is_primary = true, updated_at = now() WHERE address = lower($1)",
                         db_params(address));
   if (!r) co_return r.take_error();
   co_return Status{};
@@ -173,7 +173,7 @@ Task<Result<Account>> AccountStore::create(std::string address, std::string pass
     auto a = co_await tx.query("INSERT INTO accounts (display_name) VALUES ($1) RETURNING id", db_params(display_name));
     if (!a) co_return a.take_error();
     auto c = co_await tx.query(
-        "INSERT INTO credentials (account_id, address, password_hash, is_primary) VALUES ($1, $2, $3, true)",
+        "INSERT INTO credentials (account_id, address, password_hash, is_primary) VALUES ($1, lower($2), $3, true)",
         db_params(a->str(0, 0), *norm, password_hash));
     if (!c) co_return c.take_error();
     co_return Status{};
@@ -186,7 +186,7 @@ Task<Result<Account>> AccountStore::show(std::string address) {
   auto norm = normalize_address(address);
   if (!norm) co_return norm.take_error();
   auto r = co_await db_.query(std::string(kAccountSelect) +
-                                  "WHERE a.id = (SELECT account_id FROM credentials WHERE address = $1)" +
+                                  "WHERE a.id = (SELECT account_id FROM credentials WHERE address = lower($1))" +
                                   kAccountOrder,
                               db_params(*norm));
   if (!r) co_return r.take_error();
@@ -226,7 +226,7 @@ Task<Result<Account>> AccountStore::set_deleted(std::string address, bool delete
   // One statement: the state test and the change cannot be torn apart.
   auto r = co_await db_.query(
       "UPDATE accounts SET deleted_at = CASE WHEN $2 THEN now() END, updated_at = now()"
-      " WHERE id = (SELECT account_id FROM credentials WHERE address = $1)"
+      " WHERE id = (SELECT account_id FROM credentials WHERE address = lower($1))"
       " AND (deleted_at IS NULL) = $2",
       db_params(*norm, deleted ? "true" : "false"));
   if (!r) co_return r.take_error();
@@ -249,7 +249,7 @@ Task<Result<Credential>> AccountStore::add_credential(std::string account_addres
     if (!account) co_return account.take_error();
     if (auto free = co_await ensure_free(tx, *norm); !free) co_return free;
     auto r = co_await tx.query(std::string("INSERT INTO credentials (account_id, address, password_hash)"
-                                           " VALUES ($1, $2, $3) RETURNING ") +
+                                           " VALUES ($1, lower($2), $3) RETURNING ") +
                                    kCredentialColumns,
                                db_params(std::to_string(*account), *norm, password_hash));
     if (!r) co_return r.take_error();
@@ -265,7 +265,7 @@ Task<Result<std::vector<Credential>>> AccountStore::list_credentials(std::string
   if (!norm) co_return norm.take_error();
   auto r = co_await db_.query(std::string("SELECT ") + kCredentialColumns +
                                   " FROM credentials WHERE account_id ="
-                                  " (SELECT account_id FROM credentials WHERE address = $1)"
+                                  " (SELECT account_id FROM credentials WHERE address = lower($1))"
                                   " ORDER BY is_primary DESC, address",
                               db_params(*norm));
   if (!r) co_return r.take_error();
@@ -278,15 +278,15 @@ Task<Result<std::vector<Credential>>> AccountStore::list_credentials(std::string
 Task<Status> AccountStore::delete_credential(std::string address) {
   auto norm = normalize_address(address);
   if (!norm) co_return norm.take_error();
-  auto r = co_await db_.query("DELETE FROM credentials WHERE address = $1 AND NOT is_primary", db_params(*norm));
+  auto r = co_await db_.query("DELETE FROM credentials WHERE address = lower($1) AND NOT is_primary", db_params(*norm));
   if (!r) co_return r.take_error();
   if (r->affected() == 1) co_return Status{};
-  auto held = co_await db_.query("SELECT 1 FROM credentials WHERE address = $1", db_params(*norm));
+  auto held = co_await db_.query("SELECT 1 FROM credentials WHERE address = lower($1)", db_params(*norm));
   if (!held) co_return held.take_error();
   if (held->rows() == 0) co_return make_error(kErrNotFound, "no credential has the address " + *norm);
   co_return make_error(kErrInvalid, *norm +
                                         " is the primary address of its account and cannot be deleted: make "
-                                        "another address primary first (account update --primary)");
+                                        "another address primary first (sora-admin accounts update --primary)");
 }
 
 }  // namespace sora::accounts

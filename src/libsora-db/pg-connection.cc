@@ -25,6 +25,8 @@ std::string one_line(const char* text) {
 int error_code_for(std::string_view state) {
   if (state == "23505") return kErrExists;
   if (state == "57014") return kErrTimeout;  // statement_timeout, cancel
+  // Insufficient privilege, invalid authorization: the role is wrong, not the moment.
+  if (state == "42501" || state.substr(0, 2) == "28") return kErrAuth;
   // Serialization failure, deadlock, lack of resources, shutdown: retry.
   if (state == "40001" || state == "40P01") return kErrTemporary;
   if (state.substr(0, 2) == "53" || state.substr(0, 2) == "57" || state.substr(0, 2) == "08") {

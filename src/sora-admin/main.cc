@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "libsora-core/config-load.h"
+#include "libsora-core/log-setup.h"
 #include "libsora-core/sections.h"
 #include "libsora-db/db-settings.h"
 #include "libsora-db/schema.h"
@@ -105,6 +106,12 @@ int run_command(const Invocation& inv, const Output& out) {
 }
 
 int admin_main(const std::vector<std::string>& args) {
+  // One line per failure, from the command itself: the pool's own warnings
+  // (reconnect backoff) are for the daemon's log.
+  LogSettings quiet;
+  quiet.level = LogLevel::error;
+  quiet.ident = "sora-admin";
+  log_setup(quiet);
   auto parsed = parse_args(args);
   const Output out(parsed.json);
   if (!parsed.invocation) return out.error(parsed.invocation.error());

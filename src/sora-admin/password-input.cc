@@ -155,6 +155,9 @@ Result<std::string> first_line_of_file(const std::string& path) {
   }
   std::string line;
   std::getline(in, line);
+  if (in.bad() || (in.fail() && !in.eof())) {
+    return make_error(kErrInvalid, "--password-file: cannot read " + path + ": " + strerror(errno));
+  }
   strip_line_end(line);
   return line;
 }
