@@ -1,7 +1,15 @@
 src_libsora_la_SOURCES += \
+	%reldir%/bind-listeners.cc \
+	%reldir%/connection.cc \
+	%reldir%/connection.h \
+	%reldir%/listener-set.cc \
+	%reldir%/listeners.h \
 	%reldir%/net-config.cc \
+	%reldir%/net-settings.cc \
 	%reldir%/proxy.cc \
-	%reldir%/proxy.h
+	%reldir%/proxy.h \
+	%reldir%/tls.cc \
+	%reldir%/tls.h
 
 check_PROGRAMS += %reldir%/proxy-test
 %canon_reldir%_proxy_test_SOURCES = %reldir%/proxy-test.cc

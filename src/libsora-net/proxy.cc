@@ -223,10 +223,16 @@ bool CidrList::matches(const std::array<unsigned char, 16>& address) const {
   return false;
 }
 
-bool is_loopback(const sockaddr* address) {
+namespace {
+const CidrList& loopback_networks() {
   static const CidrList loopback = CidrList::parse({"127.0.0.0/8", "::1/128"}).value();
-  return loopback.contains(address);
+  return loopback;
 }
+}  // namespace
+
+bool is_loopback(const sockaddr* address) { return loopback_networks().contains(address); }
+
+bool is_loopback_ip(std::string_view ip) { return loopback_networks().contains(ip); }
 
 std::string address_to_ip(const sockaddr* address) {
   Bytes b;

@@ -81,6 +81,7 @@ class CidrList {
 
 // 127.0.0.0/8, ::1 and their IPv4-mapped forms.
 bool is_loopback(const sockaddr* address);
+bool is_loopback_ip(std::string_view ip);
 
 // The numeric form of an address and its port; IPv4-mapped IPv6 is shown as
 // IPv4 ("::ffff:10.0.0.1" -> "10.0.0.1"). Empty and 0 for other families.
