@@ -2,27 +2,41 @@
 
 #include <openssl/err.h>
 
+#include <unistd.h>
+
+#include <cerrno>
 #include <climits>
+#include <cstring>
 
 namespace sora {
 
 std::string openssl_error_reason() {
-  unsigned long e = ERR_peek_last_error();
+  // The earliest error is the cause ("no such file", "no start line"); later
+  // ones only wrap it ("system lib", "PEM lib"). The errno entry has the same
+  // meaning as the BIO entry after it, so it is skipped.
   std::string reason;
-  if (e != 0) {
+  while (unsigned long e = ERR_get_error()) {
+    if (!reason.empty() || ERR_GET_LIB(e) == ERR_LIB_SYS) continue;
     const char* r = ERR_reason_error_string(e);
     reason = r ? r : "error " + std::to_string(ERR_GET_REASON(e));
-  } else {
-    reason = "unknown OpenSSL error";
   }
-  ERR_clear_error();
-  return reason;
+  return reason.empty() ? "unknown OpenSSL error" : reason;
 }
 
 namespace {
 
 Error file_error(const std::string& file, std::string reason) {
   return make_error(kErrConfig, file + ": " + std::move(reason));
+}
+
+// OpenSSL reports a missing file as "system lib"; say what the operator can act on.
+Status check_readable(const std::string& file) {
+  if (::access(file.c_str(), R_OK) == 0) return {};
+  switch (errno) {
+    case ENOENT: return file_error(file, "no such file");
+    case EACCES: return file_error(file, "permission denied");
+    default: return file_error(file, std::strerror(errno));
+  }
 }
 
 Status configure_protocol(SSL_CTX* ctx, const TlsSettings& s) {
@@ -41,14 +55,17 @@ Status load_key_pair(SSL_CTX* ctx, const TlsSettings& s) {
   if (s.cert_file.empty() || s.key_file.empty()) {
     return make_error(kErrConfig, "[tls] cert_file and key_file must both be set");
   }
+  for (const std::string* file : {&s.cert_file, &s.key_file}) {
+    if (auto readable = check_readable(*file); !readable) return readable;
+  }
   if (SSL_CTX_use_certificate_chain_file(ctx, s.cert_file.c_str()) != 1) {
     return file_error(s.cert_file, openssl_error_reason());
   }
   if (SSL_CTX_use_PrivateKey_file(ctx, s.key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
-    return file_error(s.key_file, openssl_error_reason());
+    std::string reason = openssl_error_reason();
+    if (reason != "key values mismatch") return file_error(s.key_file, reason);
+    return file_error(s.key_file, "key does not match certificate " + s.cert_file);
   }
-  // OpenSSL drops a mismatched pair without failing the calls above; this is
-  // the check that tells the operator which two files disagree.
   if (SSL_CTX_check_private_key(ctx) != 1) {
     ERR_clear_error();
     return file_error(s.key_file, "key does not match certificate " + s.cert_file);
