@@ -192,10 +192,4 @@ Result<std::vector<BoundSocket>> bind_listeners(const std::vector<ListenerSettin
   return out;
 }
 
-Result<std::vector<BoundSocket>> bind_listeners(const Config& config) {
-  auto listeners = listener_settings(config);
-  if (!listeners) return listeners.take_error();
-  return bind_listeners(*listeners, tls_settings(config));
-}
-
 }  // namespace sora

@@ -56,8 +56,6 @@ ListenerSet::ListenerSet(std::vector<BoundSocket> sockets, ProtocolLookup lookup
 
 ListenerSet::~ListenerSet() { stop_accepting(); }
 
-Status ListenerSet::start(const Config& config) { return start(tls_settings(config)); }
-
 Status ListenerSet::start(const TlsSettings& tls) {
   bool needs_tls = false;
   for (auto& l : listeners_) {
@@ -224,8 +222,6 @@ void ListenerSet::close_all() {
 }
 
 Task<void> ListenerSet::join() { co_await scope_.join(); }
-
-Status ListenerSet::reload_tls(const Config& config) { return reload_tls(tls_settings(config)); }
 
 Status ListenerSet::reload_tls(const TlsSettings& tls) {
   bool needs_tls = std::any_of(listeners_.begin(), listeners_.end(),

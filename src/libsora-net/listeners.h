@@ -1,10 +1,11 @@
 // The [listener NAME] sections: sockets bound by the supervisor before the
 // workers fork, and the set of listeners each worker serves them with.
 //
+// (the Config overloads are in net-settings.h)
 // Supervisor:  auto sockets = bind_listeners(config);      // before fork
 // Worker:      ListenerSet set(std::move(*sockets), lookup);
-//              set.start(config);                          // loop running
-//   SIGHUP:    set.reload_tls(config);
+//              set.start(tls_settings(config));            // loop running
+//   SIGHUP:    set.reload_tls(tls_settings(config));
 //   SIGTERM:   set.stop_accepting(); set.begin_shutdown();
 //              ... after [core] shutdown_timeout: set.close_all();
 //              co_await set.join();
@@ -22,7 +23,6 @@
 #include "libsora-net/connection.h"
 #include "libsora-net/proxy.h"
 #include "libsora-net/tls.h"
-#include "sora/config.h"
 #include "sora/net.h"
 #include "sora/task.h"
 
@@ -44,8 +44,6 @@ struct ListenerSettings {
   std::chrono::milliseconds read_timeout{30 * 60 * 1000};
   std::size_t write_buffer = 256 * 1024;
 };
-
-Result<std::vector<ListenerSettings>> listener_settings(const Config& config);
 
 // A listening socket, bound and listening, close-on-exec. Owns its fd until
 // a ListenerSet takes it.
@@ -73,7 +71,6 @@ class BoundSocket {
 
 // In the supervisor, before workers fork. Also checks that every listener with
 // tls != none has a usable [tls] certificate and key.
-Result<std::vector<BoundSocket>> bind_listeners(const Config& config);
 Result<std::vector<BoundSocket>> bind_listeners(const std::vector<ListenerSettings>& listeners,
                                                 const TlsSettings& tls);
 
@@ -89,7 +86,6 @@ class ListenerSet {
   ListenerSet& operator=(const ListenerSet&) = delete;
 
   // Loads TLS, finds each listener's protocol and starts accepting.
-  Status start(const Config& config);
   Status start(const TlsSettings& tls);
 
   void stop_accepting();
@@ -103,7 +99,6 @@ class ListenerSet {
   std::size_t open_connections() const { return sessions_.size(); }
 
   // On failure the old certificate stays in use.
-  Status reload_tls(const Config& config);
   Status reload_tls(const TlsSettings& tls);
 
  private:

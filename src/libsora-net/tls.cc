@@ -1,6 +1,7 @@
 #include "libsora-net/tls.h"
 
 #include <openssl/err.h>
+#include <openssl/x509.h>
 
 #include <unistd.h>
 
@@ -62,9 +63,10 @@ Status load_key_pair(SSL_CTX* ctx, const TlsSettings& s) {
     return file_error(s.cert_file, openssl_error_reason());
   }
   if (SSL_CTX_use_PrivateKey_file(ctx, s.key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
+    bool mismatch = ERR_GET_REASON(ERR_peek_error()) == X509_R_KEY_VALUES_MISMATCH;
     std::string reason = openssl_error_reason();
-    if (reason != "key values mismatch") return file_error(s.key_file, reason);
-    return file_error(s.key_file, "key does not match certificate " + s.cert_file);
+    if (mismatch) reason = "key does not match certificate " + s.cert_file;
+    return file_error(s.key_file, reason);
   }
   if (SSL_CTX_check_private_key(ctx) != 1) {
     ERR_clear_error();

@@ -9,7 +9,6 @@
 #include <string>
 #include <string_view>
 
-#include "sora/config.h"
 #include "sora/result.h"
 
 namespace sora {
@@ -28,7 +27,7 @@ struct TlsSettings {
   std::string min_version = "TLSv1.2";
   std::string ciphers;
 };
-TlsSettings tls_settings(const Config& config);
+// tls_settings(const Config&) is in net-settings.h.
 
 // OpenSSL's reason for the last failure, and clears its error queue.
 std::string openssl_error_reason();
