@@ -187,7 +187,11 @@ Task<void> ListenerSet::session(Listener* l, std::unique_ptr<StreamConnection> c
     }
   } registration(this, l, conn.get());
 
-  if (l->settings->proxy_protocol && !co_await read_proxy_header(*l, *conn)) co_return;
+  // No co_await inside && || ?: : g++ 12 miscompiles it (see STYLE notes).
+  if (l->settings->proxy_protocol) {
+    bool header_ok = co_await read_proxy_header(*l, *conn);
+    if (!header_ok) co_return;
+  }
   if (l->settings->tls == TlsMode::implicit) {
     if (auto s = co_await conn->start_tls(); !s) {
       SORA_LOG_INFO("[listener %s] %s: %s", l->settings->name.c_str(), conn->remote_ip().c_str(),

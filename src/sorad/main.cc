@@ -5,6 +5,7 @@
 #include <cstring>
 #include <string>
 
+#include "sora/module.h"
 #include "sorad/supervisor.h"
 
 namespace {

@@ -4,6 +4,7 @@
 
 #include "libsora-core/config-load.h"
 #include "libsora-core/sections.h"
+#include "libsora-net/net-settings.h"
 #include "sora/log.h"
 #include "sorad/supervisor.h"
 
@@ -60,6 +61,18 @@ Status check_listener_protocols(const Config& config, const ModuleSet& modules) 
               "; add its module to [core] modules)";
   }
   if (!errors.empty()) return make_error(kErrConfig, errors);
+  return {};
+}
+
+Status check_listeners_and_tls(const Config& config) {
+  auto listeners = listener_settings(config);
+  if (!listeners) return listeners.take_error();
+  for (const ListenerSettings& l : *listeners) {
+    if (l.tls == TlsMode::none) continue;
+    auto context = TlsContext::create(tls_settings(config));
+    if (!context) return context.take_error();
+    break;
+  }
   return {};
 }
 

@@ -34,6 +34,11 @@ std::string config_or_defaults(const struct DaemonOptions& options);
 // Every key of the core and of `modules`, as sorad --dump-schema prints it.
 std::string schema_text(const ModuleSet& modules);
 
+// What sorad -t can check of [tls] and the listeners without binding: the
+// listener values, and that the certificate and key load when a listener
+// uses TLS.
+Status check_listeners_and_tls(const Config& config);
+
 // [auth] backend names a backend some loaded module registered.
 Status check_auth_backend(const Config& config, const ModuleSet& modules);
 

@@ -19,8 +19,7 @@
 #include "libsora-core/loop-setup.h"
 #include "libsora-db/db-settings.h"
 #include "libsora-db/schema.h"
-#include "libsora-net/listeners.h"
-#include "libsora-net/tls.h"
+#include "libsora-net/net-settings.h"
 #include "sora/db.h"
 #include "sora/log.h"
 #include "sora/loop.h"
@@ -77,7 +76,7 @@ Status check_schema_before_fork(const Config& config) {
 // delay when that is longer.
 milliseconds restart_delay(milliseconds base, int quick_deaths) {
   if (quick_deaths <= 1) return base;
-  auto doubled = base * (1LL << std::min(quick_deaths - 1, 10));
+  milliseconds doubled = base * (1LL << std::min(quick_deaths - 1, 10));
   return std::max(base, std::min(doubled, milliseconds(60000)));
 }
 
@@ -211,7 +210,7 @@ class Supervisor {
 
   void announce_ready() {
     std::string where;
-    for (const BoundSocket& s : sockets_) where += (where.empty() ? "" : ", ") + s.describe();
+    for (const BoundSocket& s : sockets_) where += (where.empty() ? "" : ", ") + s.address();
     log(LogLevel::notice, "sorad %s ready: %zu worker(s), %zu module(s), listening on %s",
         SORA_VERSION_STRING, slots_.size(), modules_->size(), where.empty() ? "nothing" : where.c_str());
     notify_service_manager("READY=1\nSTATUS=serving");
@@ -310,7 +309,7 @@ class Supervisor {
       notify_service_manager("READY=1");
       return;
     }
-    if (Status s = check_tls(*fresh.value()); !s) {
+    if (Status s = check_listeners_and_tls(*fresh.value()); !s) {
       log(LogLevel::error, "reload failed, keeping the running configuration: %s",
           s.error().message.c_str());
       notify_service_manager("READY=1");
@@ -401,7 +400,7 @@ int run_daemon(const DaemonOptions& options) {
     std::fputs(loaded->config->dump(options.only_changed).c_str(), stdout);
     return kExitOk;
   }
-  if (Status s = check_tls(*loaded->config); !s) {
+  if (Status s = check_listeners_and_tls(*loaded->config); !s) {
     print_lines(s.error().message);
     return kExitConfig;
   }

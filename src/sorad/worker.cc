@@ -12,6 +12,7 @@
 #include "libsora-core/loop-setup.h"
 #include "libsora-db/db-settings.h"
 #include "libsora-db/schema.h"
+#include "libsora-net/net-settings.h"
 #include "sora/db.h"
 #include "sora/log.h"
 #include "sora/loop.h"
@@ -51,9 +52,9 @@ class Worker {
       co_return;
     }
     listeners_ = std::make_unique<ListenerSet>(
-        config(), *setup_.sockets,
+        std::move(*setup_.sockets),
         [modules = setup_.modules](const std::string& name) { return modules->protocol(name); });
-    if (Status s = listeners_->start(); !s) {
+    if (Status s = listeners_->start(tls_settings(config())); !s) {
       log(LogLevel::error, "%s", s.error().message.c_str());
       exit_code_ = kExitFailure;
       co_await finish();
@@ -138,7 +139,7 @@ class Worker {
       return;
     }
     if (listeners_) {
-      if (Status s = listeners_->reload_tls(*fresh.value()); !s) {
+      if (Status s = listeners_->reload_tls(tls_settings(*fresh.value())); !s) {
         log(LogLevel::error, "TLS reload failed, keeping the running certificates: %s",
             s.error().message.c_str());
       }

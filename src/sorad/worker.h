@@ -16,7 +16,7 @@ struct WorkerSetup {
   std::string config_path;            // re-read on SIGHUP
   ModuleSet* modules = nullptr;       // loaded and initialised by the supervisor
   std::vector<std::unique_ptr<Config>>* configs = nullptr;  // every config so far; back() is current
-  const std::vector<BoundSocket>* sockets = nullptr;
+  std::vector<BoundSocket>* sockets = nullptr;  // the worker takes them over
   int ready_fd = -1;                  // one byte is written here once the listeners run
 };
 

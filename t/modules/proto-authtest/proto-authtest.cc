@@ -167,7 +167,11 @@ class AuthtestProtocol : public sora::Protocol {
     if (!conn.starttls_offered()) {
       co_return static_cast<bool>(co_await conn.write("NO STARTTLS not available\r\n"));
     }
-    if (!co_await conn.write("OK begin TLS\r\n") || !co_await conn.flush()) co_return false;
+    // One co_await per statement: g++ 12 miscompiles co_await inside || && ?:.
+    sora::Status written = co_await conn.write("OK begin TLS\r\n");
+    if (!written) co_return false;
+    sora::Status flushed = co_await conn.flush();
+    if (!flushed) co_return false;
     lines.discard();
     co_return static_cast<bool>(co_await conn.start_tls());
   }
