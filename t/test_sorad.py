@@ -455,3 +455,24 @@ def test_newer_schema_refused(site, postgres):
     out = sorad_cmd("-c", conf)
     assert out.returncode == 78
     assert "999" in out.stderr and "version 1" in out.stderr
+
+
+def test_ipv6_and_wildcard_addresses(site, sorad_factory):
+    """`[::1]:PORT` listens on IPv6 loopback; `*:PORT` on every IPv4 and IPv6 address."""
+    v6, anyport = free_port(), free_port()
+    body = site.listeners() + f"""
+[listener six]
+protocol = authtest
+address = [::1]:{v6}
+
+[listener everywhere]
+protocol = authtest
+address = *:{anyport}
+"""
+    d = sorad_factory(site.config(body=body)).start()
+    assert f"[::1]:{v6}" in d.log()
+    for host, port in (("::1", v6), ("::1", anyport), ("127.0.0.1", anyport)):
+        c = greet(port, host=host)
+        assert c.command("INFO").startswith(f"OK tls=no secured=yes ip={host} ")
+        assert login(c, "alice@example.org", PASSWORD) == "OK alice@example.org"
+        c.close()

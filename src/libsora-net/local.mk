@@ -5,6 +5,7 @@ src_libsora_la_SOURCES += \
 	%reldir%/listener-set.cc \
 	%reldir%/listeners.h \
 	%reldir%/net-config.cc \
+	%reldir%/net-settings.cc \
 	%reldir%/net-settings.h \
 	%reldir%/proxy.cc \
 	%reldir%/proxy.h \

@@ -1,90 +1,19 @@
 // [tls] and [listener NAME] read from a validated Config into the plain
 // settings the listeners and TLS work with.
-//
-// Inline on purpose for now: libsora does not define Config's accessors until
-// the config loader is merged, and a libsora that called them could not be
-// linked into sorad or the tests. Only the supervisor and worker code that
-// have a loaded Config include this header. Move it to a .cc once the loader
-// is in libsora.
 #pragma once
 
-#include <cstdlib>
-
 #include "libsora-net/listeners.h"
-#include "sora/config.h"
 #include "libsora-net/tls.h"
+#include "sora/config.h"
 
 namespace sora {
 
-namespace net_settings_detail {
+TlsSettings tls_settings(const Config& config);
 
-inline std::string place(const Config::Section& s, std::string_view key) {
-  const ConfigValue& v = s.value(key);
-  std::string where = v.line > 0 ? v.file + ":" + std::to_string(v.line) + ": " : "";
-  return where + "[listener " + s.instance() + "] " + std::string(key);
-}
-
-inline TlsMode tls_mode(const std::string& text) {
-  if (text == "implicit") return TlsMode::implicit;
-  if (text == "starttls") return TlsMode::starttls;
-  return TlsMode::none;
-}
-
-inline Result<unsigned> unix_mode(const Config::Section& s) {
-  const std::string& text = s.str("unix_mode");
-  char* end = nullptr;
-  unsigned long mode = std::strtoul(text.c_str(), &end, 8);
-  if (text.empty() || *end != '\0' || mode > 07777) {
-    return make_error(kErrConfig, place(s, "unix_mode") + ": \"" + text + "\" is not an octal mode");
-  }
-  return static_cast<unsigned>(mode);
-}
-
-inline Result<ListenerSettings> read_listener(const Config::Section& s) {
-  ListenerSettings l;
-  l.name = s.instance();
-  l.protocol = s.str("protocol");
-  l.addresses = s.list("address");
-  l.address_place = place(s, "address");
-  l.tls_place = place(s, "tls");
-  l.tls = tls_mode(s.str("tls"));
-  l.proxy_protocol = s.boolean("proxy_protocol");
-  l.proxy_trusted = s.list("proxy_trusted");
-  if (auto trusted = CidrList::parse(l.proxy_trusted); !trusted) {
-    return make_error(kErrConfig, place(s, "proxy_trusted") + ": " + trusted.error().message);
-  }
-  l.backlog = static_cast<int>(s.integer("backlog"));
-  auto mode = unix_mode(s);
-  if (!mode) return mode.take_error();
-  l.unix_mode = *mode;
-  l.max_connections = static_cast<std::size_t>(s.integer("max_connections"));
-  l.read_timeout = s.duration("read_timeout");
-  l.write_buffer = static_cast<std::size_t>(s.integer("write_buffer"));
-  return l;
-}
-
-}  // namespace net_settings_detail
-
-inline TlsSettings tls_settings(const Config& config) {
-  const Config::Section& s = config.section("tls");
-  return TlsSettings{s.str("cert_file"), s.str("key_file"), s.str("min_version"), s.str("ciphers")};
-}
-
-inline Result<std::vector<ListenerSettings>> listener_settings(const Config& config) {
-  std::vector<ListenerSettings> out;
-  for (const Config::Section* s : config.instances("listener")) {
-    auto l = net_settings_detail::read_listener(*s);
-    if (!l) return l.take_error();
-    out.push_back(std::move(*l));
-  }
-  return out;
-}
+// Errors name FILE:LINE: [listener NAME] key (unix_mode, proxy_trusted).
+Result<std::vector<ListenerSettings>> listener_settings(const Config& config);
 
 // In the supervisor, before workers fork.
-inline Result<std::vector<BoundSocket>> bind_listeners(const Config& config) {
-  auto listeners = listener_settings(config);
-  if (!listeners) return listeners.take_error();
-  return bind_listeners(*listeners, tls_settings(config));
-}
+Result<std::vector<BoundSocket>> bind_listeners(const Config& config);
 
 }  // namespace sora
