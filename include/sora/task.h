@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <exception>
 #include <optional>
+#include <type_traits>
 #include <utility>
 
 namespace sora {
@@ -39,106 +40,91 @@ struct PromiseBase {
 
 }  // namespace detail
 
-template <class T = void>
-class [[nodiscard]] Task {
+// What Task<T> and Task<void> share: owning the coroutine frame, and the
+// awaiter that starts it with the awaiting coroutine as its continuation.
+template <class Promise>
+class TaskHandle {
  public:
-  struct promise_type : detail::PromiseBase {
-    std::optional<T> value;
-    Task get_return_object() noexcept {
-      return Task(std::coroutine_handle<promise_type>::from_promise(*this));
-    }
-    template <class U>
-    void return_value(U&& v) {
-      value.emplace(std::forward<U>(v));
-    }
-  };
-  using Handle = std::coroutine_handle<promise_type>;
+  using Handle = std::coroutine_handle<Promise>;
 
-  Task() = default;
-  explicit Task(Handle h) : h_(h) {}
-  Task(Task&& o) noexcept : h_(std::exchange(o.h_, {})) {}
-  Task& operator=(Task&& o) noexcept {
+  TaskHandle() = default;
+  explicit TaskHandle(Handle h) : h_(h) {}
+  TaskHandle(TaskHandle&& o) noexcept : h_(std::exchange(o.h_, {})) {}
+  TaskHandle& operator=(TaskHandle&& o) noexcept {
     if (this != &o) {
       if (h_) h_.destroy();
       h_ = std::exchange(o.h_, {});
     }
     return *this;
   }
-  Task(const Task&) = delete;
-  Task& operator=(const Task&) = delete;
-  ~Task() {
+  TaskHandle(const TaskHandle&) = delete;
+  TaskHandle& operator=(const TaskHandle&) = delete;
+  ~TaskHandle() {
     if (h_) h_.destroy();
   }
 
   bool valid() const { return static_cast<bool>(h_); }
 
-  auto operator co_await() && noexcept {
-    struct Awaiter {
-      Handle h;
-      bool await_ready() const noexcept { return !h || h.done(); }
-      std::coroutine_handle<> await_suspend(std::coroutine_handle<> awaiting) noexcept {
-        h.promise().continuation = awaiting;
-        return h;
-      }
-      T await_resume() {
-        if (h.promise().exception) std::rethrow_exception(h.promise().exception);
-        return std::move(*h.promise().value);
-      }
-    };
-    return Awaiter{h_};
-  }
+  struct AwaiterBase {
+    Handle h;
+    bool await_ready() const noexcept { return !h || h.done(); }
+    std::coroutine_handle<> await_suspend(std::coroutine_handle<> awaiting) noexcept {
+      h.promise().continuation = awaiting;
+      return h;
+    }
+    void rethrow() const {
+      if (h.promise().exception) std::rethrow_exception(h.promise().exception);
+    }
+  };
 
- private:
+ protected:
   Handle h_;
+};
+
+template <class T = void>
+class Task;
+
+template <class T>
+struct TaskValue : detail::PromiseBase {
+  std::optional<T> value;
+  template <class U>
+  void return_value(U&& v) {
+    value.emplace(std::forward<U>(v));
+  }
 };
 
 template <>
-class [[nodiscard]] Task<void> {
+struct TaskValue<void> : detail::PromiseBase {
+  void return_void() const noexcept {}
+};
+
+template <class T>
+struct TaskPromise : TaskValue<T> {
+  Task<T> get_return_object() noexcept;
+};
+
+template <class T>
+class [[nodiscard]] Task : public TaskHandle<TaskPromise<T>> {
  public:
-  struct promise_type : detail::PromiseBase {
-    Task get_return_object() noexcept {
-      return Task(std::coroutine_handle<promise_type>::from_promise(*this));
-    }
-    void return_void() const noexcept {}
-  };
-  using Handle = std::coroutine_handle<promise_type>;
-
-  Task() = default;
-  explicit Task(Handle h) : h_(h) {}
-  Task(Task&& o) noexcept : h_(std::exchange(o.h_, {})) {}
-  Task& operator=(Task&& o) noexcept {
-    if (this != &o) {
-      if (h_) h_.destroy();
-      h_ = std::exchange(o.h_, {});
-    }
-    return *this;
-  }
-  Task(const Task&) = delete;
-  Task& operator=(const Task&) = delete;
-  ~Task() {
-    if (h_) h_.destroy();
-  }
-
-  bool valid() const { return static_cast<bool>(h_); }
+  using promise_type = TaskPromise<T>;
+  using Base = TaskHandle<promise_type>;
+  using Base::Base;
 
   auto operator co_await() && noexcept {
-    struct Awaiter {
-      Handle h;
-      bool await_ready() const noexcept { return !h || h.done(); }
-      std::coroutine_handle<> await_suspend(std::coroutine_handle<> awaiting) noexcept {
-        h.promise().continuation = awaiting;
-        return h;
-      }
-      void await_resume() {
-        if (h.promise().exception) std::rethrow_exception(h.promise().exception);
+    struct Awaiter : Base::AwaiterBase {
+      T await_resume() {
+        this->rethrow();
+        if constexpr (!std::is_void_v<T>) return std::move(*this->h.promise().value);
       }
     };
-    return Awaiter{h_};
+    return Awaiter{{this->h_}};
   }
-
- private:
-  Handle h_;
 };
+
+template <class T>
+Task<T> TaskPromise<T>::get_return_object() noexcept {
+  return Task<T>(std::coroutine_handle<TaskPromise<T>>::from_promise(*this));
+}
 
 // Owns tasks that run concurrently with their starter: sessions of a listener,
 // background jobs of a module. A Scope must be joined (co_await join()) before

@@ -89,24 +89,28 @@ struct Registries {
   std::map<std::string, std::unique_ptr<Protocol>> protocols;
 };
 
-bool LoadedModule::register_auth_backend(std::string name, std::unique_ptr<AuthBackend> backend) {
-  auto& reg = set->registries_->auth;
-  if (reg.count(name)) {
-    fail("auth backend '" + name + "' is already registered by another module");
+namespace {
+
+// A name is registered once across all modules.
+template <class T>
+bool add_unique(LoadedModule& module, std::map<std::string, std::unique_ptr<T>>& registry,
+                const char* what, std::string name, std::unique_ptr<T> object) {
+  if (registry.count(name)) {
+    module.fail(std::string(what) + " '" + name + "' is already registered by another module");
     return false;
   }
-  reg.emplace(std::move(name), std::move(backend));
+  registry.emplace(std::move(name), std::move(object));
   return true;
 }
 
+}  // namespace
+
+bool LoadedModule::register_auth_backend(std::string name, std::unique_ptr<AuthBackend> backend) {
+  return add_unique(*this, set->registries_->auth, "auth backend", std::move(name), std::move(backend));
+}
+
 bool LoadedModule::register_protocol(std::string name, std::unique_ptr<Protocol> protocol) {
-  auto& reg = set->registries_->protocols;
-  if (reg.count(name)) {
-    fail("protocol '" + name + "' is already registered by another module");
-    return false;
-  }
-  reg.emplace(std::move(name), std::move(protocol));
-  return true;
+  return add_unique(*this, set->registries_->protocols, "protocol", std::move(name), std::move(protocol));
 }
 
 ModuleSet::ModuleSet() : registries_(std::make_unique<Registries>()) {}
