@@ -476,3 +476,46 @@ address = *:{anyport}
         assert c.command("INFO").startswith(f"OK tls=no secured=yes ip={host} ")
         assert login(c, "alice@example.org", PASSWORD) == "OK alice@example.org"
         c.close()
+
+
+@pytest.fixture
+def replica(tmp_path, postgres):
+    """A streaming-replication standby of the session cluster (pg_basebackup -R)."""
+    standby = Postgres(tmp_path / "replica")
+    if os.geteuid() == 0:
+        os.chmod(tmp_path, 0o755)
+    standby.root.mkdir()
+    standby.sock.mkdir()
+    if os.geteuid() == 0:
+        import pwd
+        pw = pwd.getpwnam("postgres")
+        for p in (standby.root, standby.sock):
+            os.chown(p, pw.pw_uid, pw.pw_gid)
+    subprocess.run(standby._as_owner(["pg_basebackup", "-D", str(standby.data), "-R", "-X", "stream", "-c", "fast",
+                                      "-h", str(postgres.sock), "-p", str(postgres.port), "-U", "postgres"]),
+                   check=True, capture_output=True)
+    standby.start()
+    yield standby
+    standby.stop()
+
+
+def test_auth_through_read_only_replica(site, sorad_factory, postgres, database, replica):
+    """[postgresql] readonly_conninfo with [auth-sql] use_replica: logins are
+    verified on the standby, so they work while the primary is unreachable."""
+    wait_for(lambda: replica.psql(database, "SELECT count(*) FROM credentials") == "2",
+             what="the account to reach the replica")
+    body = site.listeners() + "\n[auth-sql]\nuse_replica = yes\n"
+    conf = site.config(body=body)
+    conf.write_text(conf.read_text().replace(
+        "pool_size = 4", f"pool_size = 4\nreadonly_conninfo = {replica.conninfo(database)}"))
+    d = sorad_factory(conf).start()
+    c = greet(site.port)
+    assert login(c, "alice@example.org", PASSWORD) == "OK alice@example.org"
+    # Point the primary at a closed port: only the replica can answer now.
+    conf.write_text(conf.read_text().replace(f"port={postgres.port} ", f"port={free_port()} ", 1))
+    d.stop()
+    d = sorad_factory(conf).start()
+    assert "PostgreSQL is not reachable" in d.log()
+    c = greet(site.port)
+    assert login(c, "alice@example.org", PASSWORD) == "OK alice@example.org"
+    assert replica.psql(database, "SELECT pg_is_in_recovery()") == "t"
