@@ -27,6 +27,15 @@ PGBIN = pathlib.Path("/usr/lib/postgresql/15/bin")
 IS_ROOT = os.geteuid() == 0
 
 
+def pytest_configure(config):
+    # make check runs one pytest per test file, in parallel: each needs a
+    # temporary tree of its own, or pytest's clean-up of old numbered trees
+    # in one process removes folders another is using.
+    if not config.option.basetemp:
+        import tempfile
+        config.option.basetemp = tempfile.mkdtemp(prefix="sora-test-")
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
