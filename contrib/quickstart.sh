@@ -74,7 +74,7 @@ run() {
     pg_as_owner "$pgbin/initdb" -D "$pg" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
   fi
   say "starting PostgreSQL on $sock port $port"
-  pg_as_owner "$pgbin/pg_ctl" -D "$pg" -l "$run_dir/postgresql.log" -w \
+  pg_as_owner "$pgbin/pg_ctl" -D "$pg" -l "$pg/postgresql.log" -w \
     -o "-k $sock -p $port -c listen_addresses=''" start >/dev/null
   trap 'pg_as_owner "$pgbin/pg_ctl" -D "$pg" -m fast -w stop >/dev/null' EXIT
   psql -X -q -h "$sock" -p "$port" -U postgres -d postgres -tAc \
