@@ -64,8 +64,9 @@ pg_as_owner() {
 run() {
   install_packages
   build
-  local run_dir="$top/_run" port=${SORA_PG_PORT:-25432}
-  local pg="$run_dir/pg" sock="$run_dir/pg-sock" pgbin=/usr/lib/postgresql/15/bin
+  # Global, not local: the EXIT trap that stops PostgreSQL needs them.
+  run_dir="$top/_run" port=${SORA_PG_PORT:-25432}
+  pg="$run_dir/pg" sock="$run_dir/pg-sock" pgbin=/usr/lib/postgresql/15/bin
   mkdir -p "$run_dir/modules" "$sock"
   if [ ! -f "$pg/PG_VERSION" ]; then
     say "creating a private PostgreSQL cluster in $pg"
