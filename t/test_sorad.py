@@ -519,3 +519,35 @@ def test_auth_through_read_only_replica(site, sorad_factory, postgres, database,
     c = greet(site.port)
     assert login(c, "alice@example.org", PASSWORD) == "OK alice@example.org"
     assert replica.psql(database, "SELECT pg_is_in_recovery()") == "t"
+
+
+def test_service_manager_notifications(site, tmp_path):
+    """With NOTIFY_SOCKET set (as systemd does for Type=notify), sorad says
+    READY=1 once the workers listen, RELOADING=1 on SIGHUP and STOPPING=1."""
+    if "HAVE_SYSTEMD 1" not in (BUILD / "config.h").read_text():
+        pytest.fail("sorad was built without libsystemd: apt-get install libsystemd-dev")
+    path = tmp_path / "notify.sock"
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(str(path))
+    sock.settimeout(15)
+    env = dict(os.environ, NOTIFY_SOCKET=str(path))
+    proc = subprocess.Popen([str(SORAD), "-c", str(site.config())], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        def next_state(wanted):
+            while True:
+                msg = sock.recv(4096).decode()
+                if wanted in msg.split("\n"):
+                    return msg
+        assert "READY=1" in next_state("READY=1")
+        greet(site.port).close()  # listening by then
+        proc.send_signal(signal.SIGHUP)
+        next_state("RELOADING=1")
+        next_state("READY=1")
+        proc.send_signal(signal.SIGTERM)
+        next_state("STOPPING=1")
+        assert proc.wait(20) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        sock.close()
