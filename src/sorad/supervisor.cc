@@ -168,8 +168,9 @@ class Supervisor {
     if (pid == 0) {
       close(signal_fd_);
       close(ready_read_);
-      sigprocmask(SIG_SETMASK, &original_mask_, nullptr);
+      // Signals stay blocked until the worker has its handlers (run_worker).
       WorkerSetup setup;
+      setup.signal_mask = original_mask_;
       setup.index = static_cast<int>(index);
       setup.config_path = options_.config_path;
       setup.modules = modules_.get();
