@@ -67,6 +67,11 @@ int setup(void**) {
   write_pem(g_dir + "/cert.pem", nullptr, cert);
   write_pem(g_dir + "/key.pem", key, nullptr);
   write_pem(g_dir + "/other-key.pem", other, nullptr);
+  FILE* f = std::fopen((g_dir + "/encrypted-key.pem").c_str(), "w");
+  assert_non_null(f);
+  PEM_write_PrivateKey(f, key, EVP_aes_128_cbc(), reinterpret_cast<const unsigned char*>("secret"), 6,
+                       nullptr, nullptr);
+  std::fclose(f);
   X509_free(cert);
   EVP_PKEY_free(key);
   EVP_PKEY_free(other);
@@ -75,7 +80,9 @@ int setup(void**) {
 }
 
 int teardown(void**) {
-  for (const char* f : {"/cert.pem", "/key.pem", "/other-key.pem"}) unlink((g_dir + f).c_str());
+  for (const char* f : {"/cert.pem", "/key.pem", "/other-key.pem", "/encrypted-key.pem"}) {
+    unlink((g_dir + f).c_str());
+  }
   rmdir(g_dir.c_str());
   return 0;
 }
@@ -436,6 +443,13 @@ void test_tls_errors_name_the_file(void**) {
   assert_false(wrong.ok());
   assert_non_null(std::strstr(wrong.error().message.c_str(), "key does not match certificate"));
   assert_non_null(std::strstr(wrong.error().message.c_str(), "other-key.pem"));
+
+  // Refused with a reason, without asking for a passphrase on the terminal.
+  sora::TlsSettings encrypted = g_tls;
+  encrypted.key_file = g_dir + "/encrypted-key.pem";
+  auto locked = sora::TlsContext::create(encrypted);
+  assert_false(locked.ok());
+  assert_non_null(std::strstr(locked.error().message.c_str(), "encrypted-key.pem: the key is encrypted"));
 
   sora::TlsContextHolder holder;
   assert_true(holder.load(g_tls).ok());
