@@ -422,6 +422,28 @@ def test_postgresql_unreachable_at_start_then_back(site, sorad_factory, own_post
              what="logins to work once PostgreSQL is back")
 
 
+def test_sigterm_during_start_up_starts_no_worker(site, sorad_factory):
+    # A server that accepts and never answers: the schema check before the
+    # workers fork waits for connect_timeout (2 s).
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)
+    port = silent.getsockname()[1]
+
+    class Silent:
+        @staticmethod
+        def conninfo(dbname):
+            return f"host=127.0.0.1 port={port} dbname={dbname}"
+
+    d = sorad_factory(site.config(pg=Silent)).start(wait_ready=False)
+    time.sleep(0.5)
+    d.signal(signal.SIGTERM)
+    assert d.proc.wait(timeout=15) == 0
+    silent.close()
+    assert "started as pid" not in d.log()
+    assert "stopped before starting its workers" in d.log()
+
+
 def test_postgresql_lost_mid_run_reconnects(site, sorad_factory, own_postgres):
     dbname = own_postgres.create_database()
     conf = site.config(pg=own_postgres, dbname=dbname)

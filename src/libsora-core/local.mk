@@ -86,8 +86,11 @@ src_libsora_core_test_modules_init_fails_la_CXXFLAGS = $(MODULE_CXX)
 src_libsora_core_test_modules_init_fails_la_LIBADD = src/libsora.la
 src_libsora_core_test_modules_init_fails_la_LDFLAGS = $(TEST_MODULE_LINK)
 
-check_PROGRAMS += %reldir%/config-test %reldir%/module-loader-test
-TESTS += %reldir%/config-test %reldir%/module-loader-test
+check_PROGRAMS += %reldir%/config-test %reldir%/module-loader-test %reldir%/loop-test
+TESTS += %reldir%/config-test %reldir%/module-loader-test %reldir%/loop-test
+src_libsora_core_loop_test_SOURCES = %reldir%/loop-test.cc
+src_libsora_core_loop_test_CPPFLAGS = $(UNIT_CPP)
+src_libsora_core_loop_test_LDADD = $(UNIT_LIBS) $(UV_LIBS)
 src_libsora_core_config_test_SOURCES = %reldir%/config-test.cc
 src_libsora_core_config_test_CPPFLAGS = $(UNIT_CPP)
 src_libsora_core_config_test_LDADD = $(UNIT_LIBS)

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <exception>
 #include <memory>
+#include <utility>
 
 namespace sora {
 
@@ -55,27 +56,39 @@ void run_until_done(Task<void> task) {
   if (d.error) std::rethrow_exception(d.error);
 }
 
+namespace {
+void close_and_free_timer(uv_timer_t* handle) {
+  uv_close(reinterpret_cast<uv_handle_t*>(handle), [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
+}
+}  // namespace
+
 Task<void> sleep_for(std::chrono::milliseconds delay) {
-  struct Timer {
-    uv_timer_t handle;
-    std::coroutine_handle<> waiter;
-  };
+  // The timer points at the awaiter in the sleeping frame and the awaiter at
+  // the timer: if the frame is destroyed while asleep (its task was
+  // cancelled), the awaiter closes the timer, so the loop never resumes a
+  // coroutine that is gone.
   struct Awaiter {
     std::chrono::milliseconds delay;
+    uv_timer_t* timer = nullptr;
+    std::coroutine_handle<> waiter;
+    explicit Awaiter(std::chrono::milliseconds d) : delay(d) {}
+    Awaiter(const Awaiter&) = delete;
+    Awaiter& operator=(const Awaiter&) = delete;
+    ~Awaiter() {
+      if (timer) close_and_free_timer(timer);
+    }
     bool await_ready() const noexcept { return false; }
     void await_suspend(std::coroutine_handle<> h) {
-      auto* t = new Timer;
-      t->waiter = h;
-      uv_timer_init(loop(), &t->handle);
-      t->handle.data = t;
+      waiter = h;
+      timer = new uv_timer_t;
+      uv_timer_init(loop(), timer);
+      timer->data = this;
       uv_timer_start(
-          &t->handle,
+          timer,
           [](uv_timer_t* handle) {
-            auto* timer = static_cast<Timer*>(handle->data);
-            auto waiter = timer->waiter;
-            uv_close(reinterpret_cast<uv_handle_t*>(handle),
-                     [](uv_handle_t* hh) { delete static_cast<Timer*>(hh->data); });
-            waiter.resume();
+            auto* self = static_cast<Awaiter*>(handle->data);
+            close_and_free_timer(std::exchange(self->timer, nullptr));
+            self->waiter.resume();
           },
           static_cast<uint64_t>(delay.count()), 0);
     }

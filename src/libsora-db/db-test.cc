@@ -2,6 +2,8 @@
 // names a throwaway database (its Sora tables are dropped and recreated).
 // Without it the program exits 77, automake's SKIP.
 #include <chrono>
+#include <coroutine>
+#include <exception>
 #include <cstdio>
 #include <cstdlib>
 #include <set>
@@ -130,6 +132,55 @@ Task<void> query_timeout() {
   assert_int_equal(next->int64(0, 0), 0);
 }
 void test_query_timeout(void**) { run(query_timeout()); }
+
+// A coroutine that starts at once and whose frame the test destroys while it
+// is suspended: what a session's cancelled task looks like to the pool.
+struct Abandonable {
+  struct promise_type {
+    Abandonable get_return_object() {
+      return {std::coroutine_handle<promise_type>::from_promise(*this)};
+    }
+    std::suspend_never initial_suspend() noexcept { return {}; }
+    std::suspend_always final_suspend() noexcept { return {}; }
+    void return_void() {}
+    void unhandled_exception() { std::terminate(); }
+  };
+  std::coroutine_handle<promise_type> h;
+};
+
+Abandonable slow_query(Db& db) { (void)co_await db.query("SELECT pg_sleep(3)"); }
+
+Abandonable slow_query_in(DbTransaction& tx) { (void)co_await tx.query("SELECT pg_sleep(3)"); }
+
+Task<void> abandoned_queries() {
+  auto db = make_db_pool(settings(1));
+  // A query whose coroutine is destroyed mid-way: its connection must not
+  // keep the only pool slot (the next query would wait for query_timeout and
+  // fail with "all 1 connections stayed busy").
+  Abandonable q = slow_query(*db);
+  co_await sleep_for(std::chrono::milliseconds(300));
+  q.h.destroy();
+  auto t0 = std::chrono::steady_clock::now();
+  auto next = co_await db->query("SELECT 1");
+  if (!next) std::fprintf(stderr, "after an abandoned query: %s\n", next.error().message.c_str());
+  assert_true(next.ok());
+  assert_true(ms_since(t0) < 2000);
+  // The same inside a transaction that is then dropped: the connection still
+  // has the query in flight, so it must be closed, not rolled back and reused
+  // (ROLLBACK would fail as "connection lost" and pause reconnects).
+  {
+    auto tx = co_await db->begin();
+    assert_true(tx.ok());
+    Abandonable tq = slow_query_in(*tx);
+    co_await sleep_for(std::chrono::milliseconds(300));
+    tq.h.destroy();
+  }
+  auto after = co_await db->query("SELECT 2");
+  if (!after) std::fprintf(stderr, "after an abandoned transaction: %s\n", after.error().message.c_str());
+  assert_true(after.ok());
+  assert_int_equal(after->int64(0, 0), 2);
+}
+void test_abandoned_queries(void**) { run(abandoned_queries()); }
 
 // ---- transactions ----
 
@@ -352,7 +403,7 @@ int main() {
       cmocka_unit_test(test_sql_error),         cmocka_unit_test(test_pool_exhaustion),
       cmocka_unit_test(test_query_timeout),     cmocka_unit_test(test_transactions),
       cmocka_unit_test(test_migrations),        cmocka_unit_test(test_accounts),
-      cmocka_unit_test(test_unreachable_server),
+      cmocka_unit_test(test_unreachable_server), cmocka_unit_test(test_abandoned_queries),
   };
   return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

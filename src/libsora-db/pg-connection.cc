@@ -135,7 +135,7 @@ DbConnection::~DbConnection() {
 }
 
 bool DbConnection::usable() const {
-  return conn_ && !broken_ && !lost_ && PQstatus(conn_.get()) == CONNECTION_OK;
+  return conn_ && !broken_ && !lost_ && !busy_ && PQstatus(conn_.get()) == CONNECTION_OK;
 }
 
 std::uint64_t DbConnection::query_deadline() const {
@@ -261,8 +261,11 @@ Task<Result<DbResult>> DbConnection::exec(std::string sql, DbParams params, std:
                  : PQsendQueryParams(conn_.get(), sql.c_str(), static_cast<int>(values.size()), nullptr,
                                      values.data(), nullptr, nullptr, 0);
   if (!sent) co_return connection_error("cannot send a query");
+  busy_ = true;
   if (auto s = co_await flush(deadline); !s) co_return s.take_error();
-  co_return co_await collect(deadline);
+  auto r = co_await collect(deadline);
+  busy_ = false;
+  co_return r;
 }
 
 Task<Status> DbConnection::flush(std::uint64_t deadline) {

@@ -82,6 +82,10 @@ class DbConnection {
   int revents_ = 0;
   bool broken_ = false;
   bool lost_ = false;
+  // From sending a query until its last result is read. Still set when the
+  // coroutine running exec() was destroyed mid-way: the connection has an
+  // answer coming that nobody will read, so it is not usable again.
+  bool busy_ = false;
   std::weak_ptr<PoolTarget> target_;
   std::int64_t query_timeout_ms_;
 };

@@ -39,6 +39,21 @@ void give_back(ConnPtr conn) {
   if (auto target = conn->target().lock()) target->release(std::move(conn));
 }
 
+// Gives `conn` back to its pool if the coroutine holding it is destroyed
+// while suspended (a cancelled session). The connection is mid-connect or
+// mid-query then, so the pool closes it; without this the pool would count
+// it as open forever and, after pool_size such losses, serve nobody.
+class ReleaseIfAbandoned {
+ public:
+  explicit ReleaseIfAbandoned(ConnPtr& conn) : conn_(conn) {}
+  ReleaseIfAbandoned(const ReleaseIfAbandoned&) = delete;
+  ReleaseIfAbandoned& operator=(const ReleaseIfAbandoned&) = delete;
+  ~ReleaseIfAbandoned() { give_back(std::move(conn_)); }
+
+ private:
+  ConnPtr& conn_;
+};
+
 // A dropped DbTransaction cannot co_await in its destructor, so the pool rolls
 // back on its behalf. The coroutine holds the target, the owner of the
 // connection, alive until the connection is back.
@@ -60,6 +75,7 @@ Task<Result<DbResult>> run_on(ConnPtr conn, std::string sql, DbParams params) {
 
 Task<Status> finish(ConnPtr conn, std::string sql) {
   if (!conn) co_return make_error(kErrInvalid, "PostgreSQL: the transaction is already finished");
+  ReleaseIfAbandoned guard(conn);
   auto r = co_await conn->exec(sql, {}, conn->query_deadline());
   Status s;
   if (!r) {
@@ -167,18 +183,20 @@ Task<Result<ConnPtr>> PoolTarget::open(std::shared_ptr<PoolTarget> self, std::ui
                                             " ms; last error: " + self->last_error_);
   }
   ++self->open_;
-  auto conn = std::make_shared<DbConnection>(self, s.query_timeout_ms);
+  ConnPtr conn = std::make_shared<DbConnection>(self, s.query_timeout_ms);
+  ReleaseIfAbandoned guard(conn);
   std::uint64_t until = std::min(deadline, now + static_cast<std::uint64_t>(s.connect_timeout_ms));
   Status st = co_await conn->connect(s.conninfo, until);
   if (self->closed_) co_return self->closed_error();
   if (!st) {
+    conn.reset();  // counted out here, with the failure noted
     --self->open_;
     self->note_failure(st.error());
     self->wake_one_for_retry();
     co_return st.take_error();
   }
   self->note_success();
-  co_return conn;
+  co_return std::move(conn);
 }
 
 Task<Result<ConnPtr>> PoolTarget::wait_turn(std::uint64_t deadline) {
@@ -319,6 +337,7 @@ Task<Result<DbResult>> run_query(std::shared_ptr<PoolTarget> target, std::string
   auto c = co_await PoolTarget::acquire(target, deadline);
   if (!c) co_return c.take_error();
   ConnPtr conn = std::move(c.value());
+  ReleaseIfAbandoned guard(conn);
   auto r = co_await conn->exec(std::move(sql), std::move(params), deadline);
   target->release(std::move(conn));
   co_return std::move(r);
@@ -352,6 +371,7 @@ class PgPool final : public Db {
     auto c = co_await PoolTarget::acquire(target, deadline);
     if (!c) co_return c.take_error();
     ConnPtr conn = std::move(c.value());
+    ReleaseIfAbandoned guard(conn);
     auto r = co_await conn->exec("BEGIN", {}, deadline);
     if (!r) {
       target->release(std::move(conn));

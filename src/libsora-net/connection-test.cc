@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <csetjmp>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <thread>
@@ -67,6 +68,11 @@ int setup(void**) {
   write_pem(g_dir + "/cert.pem", nullptr, cert);
   write_pem(g_dir + "/key.pem", key, nullptr);
   write_pem(g_dir + "/other-key.pem", other, nullptr);
+  FILE* f = std::fopen((g_dir + "/encrypted-key.pem").c_str(), "w");
+  assert_non_null(f);
+  PEM_write_PrivateKey(f, key, EVP_aes_128_cbc(), reinterpret_cast<const unsigned char*>("secret"), 6,
+                       nullptr, nullptr);
+  std::fclose(f);
   X509_free(cert);
   EVP_PKEY_free(key);
   EVP_PKEY_free(other);
@@ -75,7 +81,9 @@ int setup(void**) {
 }
 
 int teardown(void**) {
-  for (const char* f : {"/cert.pem", "/key.pem", "/other-key.pem"}) unlink((g_dir + f).c_str());
+  for (const char* f : {"/cert.pem", "/key.pem", "/other-key.pem", "/encrypted-key.pem"}) {
+    unlink((g_dir + f).c_str());
+  }
   rmdir(g_dir.c_str());
   return 0;
 }
@@ -278,6 +286,45 @@ void test_backpressure(void**) {
   assert_int_equal(received, kBig);
 }
 
+Task<void> write_and_flush(Connection& conn, const char* text, bool* flushed) {
+  (void)co_await conn.write(text);
+  (void)co_await conn.flush();
+  *flushed = true;
+}
+
+// Two coroutines flushing the same connection at once (a session and a helper
+// saying BYE): both must be resumed when the output has drained.
+Task<void> serve_two_flushers(Connection& conn) {
+  bool helper = false, session = false;
+  sora::Scope helpers;
+  helpers.spawn(write_and_flush(conn, "one\r\n", &helper));
+  co_await write_and_flush(conn, "two\r\n", &session);
+  co_await sora::sleep_for(300ms);
+  g_seen = std::string(helper ? "helper" : "helper stuck") + ", " + (session ? "session" : "session stuck");
+  if (!helper) {
+    // The helper will never end: fail now rather than hang in join().
+    std::fprintf(stderr, "two_flushers: %s\n", g_seen.c_str());
+    std::_Exit(1);
+  }
+  co_await helpers.join();
+  ++g_served;
+}
+
+void test_two_flushers(void**) {
+  g_served = 0;
+  Server server(serve_two_flushers);
+  std::string got;
+  std::thread client([&] {
+    int fd = connect_to(server.port);
+    got = recv_until(fd, "two\r\n");
+    recv_until(fd, "never");
+    close(fd);
+  });
+  run(server, 1);
+  client.join();
+  assert_string_equal(g_seen.c_str(), "helper, session");
+}
+
 Task<void> serve_timeout(Connection& conn) {
   conn.set_read_timeout(100ms);
   char buf[16];
@@ -437,6 +484,13 @@ void test_tls_errors_name_the_file(void**) {
   assert_non_null(std::strstr(wrong.error().message.c_str(), "key does not match certificate"));
   assert_non_null(std::strstr(wrong.error().message.c_str(), "other-key.pem"));
 
+  // Refused with a reason, without asking for a passphrase on the terminal.
+  sora::TlsSettings encrypted = g_tls;
+  encrypted.key_file = g_dir + "/encrypted-key.pem";
+  auto locked = sora::TlsContext::create(encrypted);
+  assert_false(locked.ok());
+  assert_non_null(std::strstr(locked.error().message.c_str(), "encrypted-key.pem: the key is encrypted"));
+
   sora::TlsContextHolder holder;
   assert_true(holder.load(g_tls).ok());
   auto before = holder.current();
@@ -500,6 +554,7 @@ int main() {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_echo_and_eof),
       cmocka_unit_test(test_backpressure),
+      cmocka_unit_test(test_two_flushers),
       cmocka_unit_test(test_read_timeout),
       cmocka_unit_test(test_close_wakes_pending_read),
       cmocka_unit_test(test_implicit_tls),

@@ -4,6 +4,7 @@
 #include <coroutine>
 #include <cstring>
 #include <utility>
+#include <vector>
 
 namespace sora {
 
@@ -42,7 +43,12 @@ struct ConnState {
   std::size_t write_buffer = 0;
   char chunk[kReadChunk];
 
-  std::coroutine_handle<> reader, writer;
+  std::coroutine_handle<> reader;
+  // Coroutines waiting for output to drain (flush(), write() above the
+  // high-water mark): there may be several, e.g. a session and a helper that
+  // says BYE beside it. `waking` is the batch wake_writers() is resuming.
+  std::vector<std::coroutine_handle<>> writers;
+  std::vector<std::coroutine_handle<>>* waking = nullptr;
 
   uv_stream_t* stream() { return reinterpret_cast<uv_stream_t*>(&h); }
 };
@@ -80,6 +86,43 @@ void wake(std::coroutine_handle<>& slot) {
   if (auto h = std::exchange(slot, {})) h.resume();
 }
 
+// Suspends until wake_writers(); like WaitOn, a destroyed frame takes its
+// registration away, also from a batch being woken.
+class WaitForOutput {
+ public:
+  explicit WaitForOutput(ConnState* st) : st_(st) {}
+  WaitForOutput(const WaitForOutput&) = delete;
+  WaitForOutput& operator=(const WaitForOutput&) = delete;
+  ~WaitForOutput() {
+    if (!me_) return;
+    std::erase(st_->writers, me_);
+    if (st_->waking) std::erase(*st_->waking, me_);
+  }
+  bool await_ready() const noexcept { return false; }
+  void await_suspend(std::coroutine_handle<> h) {
+    st_->writers.push_back(h);
+    me_ = h;
+  }
+  void await_resume() noexcept { me_ = {}; }
+
+ private:
+  ConnState* st_;
+  std::coroutine_handle<> me_;
+};
+
+// Resumes every writer waiting now; one that waits again is resumed by the
+// next call, not by this one.
+void wake_writers(ConnState* st) {
+  std::vector<std::coroutine_handle<>> batch = std::exchange(st->writers, {});
+  auto* outer = std::exchange(st->waking, &batch);
+  while (!batch.empty()) {
+    auto h = batch.front();
+    batch.erase(batch.begin());
+    h.resume();
+  }
+  st->waking = outer;
+}
+
 Error closed_error() { return make_error(kErrClosed, "connection closed"); }
 
 Error uv_error(const char* what, int rc) {
@@ -92,7 +135,7 @@ void on_handle_closed(uv_handle_t* handle) {
   // Keeps the state alive while the woken coroutines look at it.
   auto keep = std::move(st->self);
   wake(st->reader);
-  wake(st->writer);
+  wake_writers(st);
 }
 
 void stop_reading(ConnState* st) {
@@ -153,7 +196,7 @@ void on_written(uv_write_t* req, int status) {
   auto* st = static_cast<ConnState*>(req->handle->data);
   st->unsent -= w->data.size();
   if (status < 0 && status != UV_ECANCELED && st->write_error == 0) st->write_error = status;
-  wake(st->writer);
+  wake_writers(st);
 }
 
 Status send_raw(ConnState* st, std::string bytes) {
@@ -305,14 +348,14 @@ Task<Status> StreamConnection::write(std::string_view data) {
   }
   if (auto s = send_raw(st.get(), std::move(bytes)); !s) co_return s;
   while (st->unsent > st->write_buffer && stream_error(st.get())) {
-    co_await WaitOn(st->writer);
+    co_await WaitForOutput(st.get());
   }
   co_return stream_error(st.get());
 }
 
 Task<Status> StreamConnection::flush() {
   auto st = st_;
-  while (st->unsent > 0 && stream_error(st.get())) co_await WaitOn(st->writer);
+  while (st->unsent > 0 && stream_error(st.get())) co_await WaitForOutput(st.get());
   co_return stream_error(st.get());
 }
 

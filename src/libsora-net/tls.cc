@@ -59,6 +59,19 @@ Status load_key_pair(SSL_CTX* ctx, const TlsSettings& s) {
   for (const std::string* file : {&s.cert_file, &s.key_file}) {
     if (auto readable = check_readable(*file); !readable) return readable;
   }
+  // Without a callback OpenSSL asks for the passphrase of an encrypted key on
+  // the terminal, which would block a worker's loop (keys are loaded there,
+  // again on SIGHUP). There is nobody to ask: refuse such a key instead.
+  bool passphrase_wanted = false;
+  SSL_CTX_set_default_passwd_cb(ctx, [](char*, int, int, void* wanted) {
+    if (wanted) *static_cast<bool*>(wanted) = true;
+    return -1;
+  });
+  SSL_CTX_set_default_passwd_cb_userdata(ctx, &passphrase_wanted);
+  struct ForgetFlag {
+    SSL_CTX* ctx;
+    ~ForgetFlag() { SSL_CTX_set_default_passwd_cb_userdata(ctx, nullptr); }
+  } forget{ctx};
   if (SSL_CTX_use_certificate_chain_file(ctx, s.cert_file.c_str()) != 1) {
     return file_error(s.cert_file, openssl_error_reason());
   }
@@ -66,6 +79,11 @@ Status load_key_pair(SSL_CTX* ctx, const TlsSettings& s) {
     bool mismatch = ERR_GET_REASON(ERR_peek_error()) == X509_R_KEY_VALUES_MISMATCH;
     std::string reason = openssl_error_reason();
     if (mismatch) reason = "key does not match certificate " + s.cert_file;
+    if (passphrase_wanted) {
+      ERR_clear_error();
+      reason = "the key is encrypted and sorad cannot ask for its passphrase; store it "
+               "unencrypted, readable by sorad only";
+    }
     return file_error(s.key_file, reason);
   }
   if (SSL_CTX_check_private_key(ctx) != 1) {

@@ -145,6 +145,13 @@ class Supervisor {
       log(LogLevel::warning, "PostgreSQL is not reachable: %s; starting anyway, logins fail "
           "until it is (retrying with backoff)", schema.error().message.c_str());
     }
+    // The check may take up to connect_timeout: a stop asked for meanwhile
+    // waits in the signalfd and is honoured before any worker is forked.
+    handle_signals();
+    if (stopping_) {
+      log(LogLevel::notice, "sorad stopped before starting its workers");
+      return exit_code_;
+    }
     int fds[2];
     if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0) {
       log(LogLevel::error, "pipe: %s", std::strerror(errno));
@@ -168,8 +175,9 @@ class Supervisor {
     if (pid == 0) {
       close(signal_fd_);
       close(ready_read_);
-      sigprocmask(SIG_SETMASK, &original_mask_, nullptr);
+      // Signals stay blocked until the worker has its handlers (run_worker).
       WorkerSetup setup;
+      setup.signal_mask = original_mask_;
       setup.index = static_cast<int>(index);
       setup.config_path = options_.config_path;
       setup.modules = modules_.get();

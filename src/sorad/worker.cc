@@ -149,6 +149,10 @@ class Worker {
     set_current_modules(setup_.modules, &config());
   }
 
+  // The supervisor forks with SIGHUP, SIGTERM, SIGINT and SIGCHLD blocked;
+  // unblock them only once libuv handles them, so that a signal sent between
+  // fork and here (a reload, a stop during start-up) is delivered to the
+  // handlers instead of killing the worker by its default action.
   void install_signals() {
     auto add = [this](uv_signal_t& h, int signum) {
       uv_signal_init(loop(), &h);
@@ -163,6 +167,7 @@ class Worker {
     add(sigint_, SIGINT);
     add(sighup_, SIGHUP);
     signal(SIGPIPE, SIG_IGN);
+    sigprocmask(SIG_SETMASK, &setup_.signal_mask, nullptr);
   }
 
   void close_signals() {

@@ -1,6 +1,8 @@
 // A worker process: one libuv loop serving the listeners it inherited.
 #pragma once
 
+#include <signal.h>
+
 #include <memory>
 #include <string>
 #include <vector>
@@ -18,6 +20,10 @@ struct WorkerSetup {
   std::vector<std::unique_ptr<Config>>* configs = nullptr;  // every config so far; back() is current
   std::vector<BoundSocket>* sockets = nullptr;  // the worker takes them over
   int ready_fd = -1;                  // one byte is written here once the listeners run
+  // The mask to restore once the worker's own signal handlers are in place;
+  // until then SIGHUP, SIGTERM and SIGINT stay blocked (pending), so one sent
+  // right after fork is handled, not fatal by default action.
+  sigset_t signal_mask{};
 };
 
 // Runs in the forked child until it has drained; returns its exit status

@@ -1,0 +1,72 @@
+// Tests of the loop awaitables (sora/loop.h).
+#include <chrono>
+#include <coroutine>
+#include <exception>
+
+#include "sora/loop.h"
+#include "sora/task.h"
+
+// Last: cmocka.h defines macros (fail) that break C++ headers.
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+extern "C" {  // cmocka.h declares its functions without C linkage
+#include <cmocka.h>
+}
+
+using namespace sora;
+
+namespace {
+
+using std::chrono::milliseconds;
+
+// Starts at once; the test destroys its frame while it is suspended, as a
+// cancelled task's frame is destroyed.
+struct Abandonable {
+  struct promise_type {
+    Abandonable get_return_object() { return {std::coroutine_handle<promise_type>::from_promise(*this)}; }
+    std::suspend_never initial_suspend() noexcept { return {}; }
+    std::suspend_always final_suspend() noexcept { return {}; }
+    void return_void() {}
+    void unhandled_exception() { std::terminate(); }
+  };
+  std::coroutine_handle<promise_type> h;
+};
+
+Abandonable sleep_then_mark(milliseconds delay, bool* woke) {
+  co_await sleep_for(delay);
+  *woke = true;
+}
+
+void test_sleep_for_resumes(void**) {
+  bool woke = false;
+  Abandonable a = sleep_then_mark(milliseconds(20), &woke);
+  assert_false(woke);
+  uv_run(loop(), UV_RUN_DEFAULT);
+  assert_true(woke);
+  assert_true(a.h.done());
+  a.h.destroy();
+}
+
+// Destroying a sleeping frame stops its timer: the loop has nothing left to
+// do at once, instead of resuming the destroyed frame after the delay.
+void test_sleep_for_frame_destroyed(void**) {
+  bool woke = false;
+  Abandonable a = sleep_then_mark(milliseconds(5000), &woke);
+  a.h.destroy();
+  auto t0 = std::chrono::steady_clock::now();
+  uv_run(loop(), UV_RUN_DEFAULT);
+  auto ms = std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - t0).count();
+  assert_true(ms < 1000);
+  assert_false(woke);
+}
+
+}  // namespace
+
+int main() {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_sleep_for_resumes),
+      cmocka_unit_test(test_sleep_for_frame_destroyed),
+  };
+  return cmocka_run_group_tests(tests, nullptr, nullptr);
+}
