@@ -205,7 +205,7 @@ class Supervisor {
       }
       if (rc > 0 && (fds[0].revents & POLLIN)) handle_signals();
       if (rc > 0 && (fds[1].revents & POLLIN)) count_ready();
-      if (!announced && !stopping_ && ready_count_ >= slots_.size()) {
+      if (!announced && !stopping_ && all_ready()) {
         announced = true;
         announce_ready();
       }
@@ -227,7 +227,13 @@ class Supervisor {
   void count_ready() {
     char buf[64];
     ssize_t n;
-    while ((n = read(ready_read_, buf, sizeof buf)) > 0) ready_count_ += static_cast<std::size_t>(n);
+    // Each worker writes its slot index once its listeners run (workers <= 256).
+    while ((n = read(ready_read_, buf, sizeof buf)) > 0) {
+      for (ssize_t i = 0; i < n; ++i) {
+        auto index = static_cast<std::size_t>(static_cast<unsigned char>(buf[i]));
+        if (index < slots_.size()) slots_[index].ready = true;
+      }
+    }
   }
 
   int next_timeout_ms() const {
@@ -346,6 +352,10 @@ class Supervisor {
     }
   }
 
+  bool all_ready() const {
+    return std::all_of(slots_.begin(), slots_.end(), [](const Slot& s) { return s.ready; });
+  }
+
   std::size_t live_workers() const {
     return static_cast<std::size_t>(std::count_if(slots_.begin(), slots_.end(),
                                                   [](const Slot& s) { return s.pid > 0; }));
@@ -361,7 +371,6 @@ class Supervisor {
   int signal_fd_ = -1;
   int ready_read_ = -1;
   int ready_write_ = -1;
-  std::size_t ready_count_ = 0;
   bool stopping_ = false;
   bool killed_ = false;
   int exit_code_ = kExitOk;

@@ -60,7 +60,7 @@ class Worker {
       co_await finish();
       co_return;
     }
-    char byte = 'R';
+    char byte = static_cast<char>(setup_.index);
     if (::write(setup_.ready_fd, &byte, 1) != 1) log(LogLevel::warning, "cannot tell the supervisor this worker is ready");
     close(setup_.ready_fd);
     tasks_.spawn(watch_schema());
