@@ -18,7 +18,8 @@ cd "$top"
 BUILD_PACKAGES="autoconf automake libtool pkg-config make g++ clang-14 libclang-rt-14-dev
   libuv1-dev libssl-dev libpq-dev libinih-dev libjansson-dev libcmocka-dev libcrypt-dev
   libsystemd-dev postgresql-15 postgresql-client-15 openssl ca-certificates"
-TEST_PACKAGES="python3 python3-pytest man-db groff-base procps iproute2 dovecot-core"
+TEST_PACKAGES="python3 python3-pytest man-db groff-base procps iproute2 dovecot-core
+  postfix"
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
@@ -42,6 +43,8 @@ install_packages() {
     made_policy=yes
   fi
   export DEBIAN_FRONTEND=noninteractive
+  # Postfix asks how to configure itself: not at all, the tests run their own.
+  echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   [ "$made_policy" = yes ] && rm -f /usr/sbin/policy-rc.d

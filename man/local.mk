@@ -4,8 +4,10 @@
 man_MANS += \
 	%reldir%/sorad.8 \
 	%reldir%/sora-admin.8 \
-	%reldir%/sora.conf.5
+	%reldir%/sora.conf.5 \
+	%reldir%/sora-proto-sasl.8
 EXTRA_DIST += \
 	%reldir%/sorad.8 \
 	%reldir%/sora-admin.8 \
-	%reldir%/sora.conf.5
+	%reldir%/sora.conf.5 \
+	%reldir%/sora-proto-sasl.8

@@ -13,7 +13,8 @@ SORA_PYTESTS = \
 	%reldir%/test_docs.py \
 	%reldir%/test_admin.py \
 	%reldir%/test_db.py \
-	%reldir%/test_sorad.py
+	%reldir%/test_sorad.py \
+	%reldir%/test_sasl.py
 
 EXTRA_DIST += %reldir%/conftest.py $(SORA_PYTESTS)
 if HAVE_PYTEST
