@@ -332,7 +332,7 @@ smtpd_sasl_security_options = noanonymous
 @pytest.fixture
 def postfix(sasl_site):
     if shutil.which("postfix") is None:
-        pytest.skip("Postfix is not installed (apt-get install postfix; contrib/quickstart.sh test does)")
+        pytest.fail("Postfix is not installed (apt-get install postfix; contrib/quickstart.sh test does)")
     if os.geteuid() != 0:
         pytest.skip("a private Postfix instance needs root (its master runs as root)")
     pf = Postfix(sasl_site.dir / "postfix", free_port(), f"inet:127.0.0.1:{sasl_site.port}")
