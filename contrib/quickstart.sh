@@ -68,7 +68,7 @@ run() {
   install_packages
   build
   # Global, not local: the EXIT trap that stops PostgreSQL needs them.
-  run_dir="$top/_run" port=${SORA_PG_PORT:-25432}
+  run_dir="$top/_run" port=${SORA_PG_PORT:-25432} sasl_port=${SORA_SASL_PORT:-12345}
   pg="$run_dir/pg" sock="$run_dir/pg-sock" pgbin=/usr/lib/postgresql/15/bin
   mkdir -p "$run_dir/modules" "$sock"
   if [ ! -f "$pg/PG_VERSION" ]; then
@@ -89,10 +89,15 @@ run() {
   cat > "$run_dir/sora.conf" <<EOF
 ; Made by contrib/quickstart.sh; see etc/sora.conf for every key.
 [core]
-modules = auth-sql
+modules = auth-sql proto-sasl
 module_dir = $run_dir/modules
 workers = 2
 pid_file = $run_dir/sorad.pid
+
+; Postfix SMTP AUTH against Sora's accounts (see sora-proto-sasl(8)).
+[listener sasl]
+protocol = sasl
+address = 127.0.0.1:$sasl_port
 
 [postgresql]
 conninfo = host=$sock port=$port user=postgres dbname=sora
@@ -110,9 +115,12 @@ Sora is starting with the configuration $run_dir/sora.conf.
   Accounts:    src/sora-admin/sora-admin --config $run_dir/sora.conf accounts list
   Demo login:  demo@example.org / demo-password
   Config:      src/sorad/sorad -c $run_dir/sora.conf -n
+  SMTP AUTH:   Postfix main.cf: smtpd_sasl_auth_enable = yes
+                                smtpd_sasl_type = dovecot
+                                smtpd_sasl_path = inet:127.0.0.1:$sasl_port
 This release is the foundation: sorad loads its modules, checks the schema and
-authenticates against PostgreSQL; the IMAP, POP3 and LMTP listeners arrive with
-their modules. Stop with Ctrl-C.
+authenticates against PostgreSQL (here for Postfix SMTP AUTH); the IMAP, POP3
+and LMTP listeners arrive with their modules. Stop with Ctrl-C.
 
 EOF
   src/sorad/sorad -c "$run_dir/sora.conf"
