@@ -11,6 +11,8 @@
 
 #include <coroutine>
 #include <cstddef>
+#include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <optional>
 #include <type_traits>
@@ -37,6 +39,13 @@ struct PromiseBase {
   FinalAwaiter final_suspend() const noexcept { return {}; }
   void unhandled_exception() noexcept { exception = std::current_exception(); }
 };
+
+// Awaiting a moved-from or default-constructed Task is a bug: say so and stop
+// rather than dereference a null coroutine handle.
+[[noreturn]] inline void empty_task_awaited() noexcept {
+  std::fputs("sora: internal error: an empty Task was awaited\n", stderr);
+  std::abort();
+}
 
 }  // namespace detail
 
@@ -67,7 +76,10 @@ class TaskHandle {
 
   struct AwaiterBase {
     Handle h;
-    bool await_ready() const noexcept { return !h || h.done(); }
+    bool await_ready() const noexcept {
+      if (!h) detail::empty_task_awaited();
+      return h.done();
+    }
     std::coroutine_handle<> await_suspend(std::coroutine_handle<> awaiting) noexcept {
       h.promise().continuation = awaiting;
       return h;
