@@ -5,9 +5,11 @@ man_MANS += \
 	%reldir%/sorad.8 \
 	%reldir%/sora-admin.8 \
 	%reldir%/sora.conf.5 \
-	%reldir%/sora-proto-sasl.8
+	%reldir%/sora-proto-sasl.8 \
+	%reldir%/sora-auth-sql.8
 EXTRA_DIST += \
 	%reldir%/sorad.8 \
 	%reldir%/sora-admin.8 \
 	%reldir%/sora.conf.5 \
-	%reldir%/sora-proto-sasl.8
+	%reldir%/sora-proto-sasl.8 \
+	%reldir%/sora-auth-sql.8

@@ -24,7 +24,8 @@ BUILDDIR = os.environ.get("SORA_BUILDDIR") or ROOT
 SRCDIR = os.environ.get("SORA_SRCDIR") or ROOT
 SORAD = os.path.join(BUILDDIR, "src", "sorad", "sorad")
 SORA_CONF = os.path.join(SRCDIR, "etc", "sora.conf")
-MAN_PAGES = [os.path.join(SRCDIR, "man", p) for p in ("sorad.8", "sora-admin.8", "sora.conf.5")]
+MAN_PAGES = sorted(glob.glob(os.path.join(SRCDIR, "man", "*.[58]")))
+SORA_CONF_5 = os.path.join(SRCDIR, "man", "sora.conf.5")
 
 # Folders fixed at build time. etc/sora.conf writes them as placeholders that
 # `make install` fills in; the man pages as words the page explains. Either
@@ -248,13 +249,13 @@ def test_sora_conf_defaults_match_schema(schema):
 
 
 def test_man_page_documents_every_key(schema):
-    documented, problems = parse_man_keys(MAN_PAGES[2])
+    documented, problems = parse_man_keys(SORA_CONF_5)
     problems += describe_difference("sora.conf(5)", documented, schema)
     assert not problems, "sora.conf(5) and the schema differ:\n" + "\n".join(problems)
 
 
 def test_man_page_defaults_and_flags_match_schema(schema):
-    documented, _ = parse_man_keys(MAN_PAGES[2])
+    documented, _ = parse_man_keys(SORA_CONF_5)
     problems = []
     for (section, name), doc in sorted(documented.items()):
         key = schema.get((section, name))
@@ -301,7 +302,7 @@ def sorad_help_options():
 
 
 def test_sorad_man_page_has_every_option():
-    with open(MAN_PAGES[0]) as f:
+    with open(os.path.join(SRCDIR, "man", "sorad.8")) as f:
         page = unroff(f.read())
     missing = sorted(o for o in sorad_help_options()
                      if not re.search(rf"(?<![\w-]){re.escape(o)}(?![\w-])", page))

@@ -128,6 +128,14 @@ BAD_CONFIGS = [
     ("[listener x]\nprotocol = imap\naddress = 127.0.0.1:1\n",
      "[listener x] protocol: no loaded module serves \"imap\" (served: authtest;"),
     ("[listener x]\nprotocol = authtest\n", "[listener x] address: required, but not set"),
+    ("[listener x]\nprotocol = authtest\naddress = 127.0.0.1\n",
+     "[listener x] address: \"127.0.0.1\": expected HOST:PORT, [IPV6]:PORT, *:PORT or unix:/PATH"),
+    ("[listener x]\nprotocol = authtest\naddress = *:99999\n",
+     "[listener x] address: \"*:99999\": the port must be a number from 1 to 65535"),
+    ("[listener x]\nprotocol = authtest\naddress = ::1:143\n",
+     "[listener x] address: \"::1:143\": write an IPv6 address in brackets: [::1]:143"),
+    ("[listener x]\nprotocol = authtest\naddress = unix:relative.sock\n",
+     "[listener x] address: \"unix:relative.sock\": a unix: address needs an absolute path"),
 ]
 
 

@@ -29,11 +29,41 @@ Result<unsigned> unix_mode(const Config::Section& s) {
   return static_cast<unsigned>(mode);
 }
 
+// The form of one address, checked when the file is loaded (sorad -t) rather
+// than when binding; whether the host resolves is left to binding.
+Status check_address(const Config::Section& s, const std::string& address) {
+  auto bad = [&](const std::string& why) {
+    return make_error(kErrConfig, place(s, "address") + ": \"" + address + "\": " + why);
+  };
+  if (address.rfind("unix:", 0) == 0) {
+    if (address.size() < 6 || address[5] != '/') return bad("a unix: address needs an absolute path");
+    return {};
+  }
+  auto colon = address.rfind(':');
+  if (colon == std::string::npos || colon == 0) {
+    return bad("expected HOST:PORT, [IPV6]:PORT, *:PORT or unix:/PATH");
+  }
+  std::string port = address.substr(colon + 1);
+  char* end = nullptr;
+  long n = std::strtol(port.c_str(), &end, 10);
+  if (port.empty() || *end != '\0' || n < 1 || n > 65535) {
+    return bad("the port must be a number from 1 to 65535");
+  }
+  std::string host = address.substr(0, colon);
+  if (host.find(':') != std::string::npos && (host.front() != '[' || host.back() != ']')) {
+    return bad("write an IPv6 address in brackets: [::1]:" + port);
+  }
+  return {};
+}
+
 Result<ListenerSettings> read_listener(const Config::Section& s) {
   ListenerSettings l;
   l.name = s.instance();
   l.protocol = s.str("protocol");
   l.addresses = s.list("address");
+  for (const std::string& a : l.addresses) {
+    if (Status ok = check_address(s, a); !ok) return ok.take_error();
+  }
   l.address_place = place(s, "address");
   l.tls_place = place(s, "tls");
   l.tls = tls_mode(s.str("tls"));
