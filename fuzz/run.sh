@@ -9,8 +9,8 @@ seconds=${FUZZ_SECONDS:-60}
 out=$build/fuzz-out
 mkdir -p "$out"
 cxx="clang++-14 -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined"
-inc="-I$src/include -I$src/src -I$build $(pkg-config --cflags libuv libpq)"
-defs="-DSORA_VERSION_STRING=\"fuzz\" -DSORA_SYSCONFDIR=\"/etc\" -DSORA_MODULEDIR=\"/nonexistent\" -DSORA_SQLDIR=\"/nonexistent\" -DSORA_RUNSTATEDIR=\"/run\""
+inc="-I$build/include -I$src/include -I$src/src -I$build $(pkg-config --cflags libuv libpq)"
+defs="-DSORA_SYSCONFDIR=\"/etc\" -DSORA_MODULEDIR=\"/nonexistent\" -DSORA_SQLDIR=\"/nonexistent\" -DSORA_RUNSTATEDIR=\"/run\""
 
 build_target() {
   local name=$1; shift

@@ -17,9 +17,7 @@
 // Bumped whenever sora_module_t or a hook's meaning changes.
 #define SORA_MODULE_ABI_VERSION 1u
 
-#ifndef SORA_VERSION_STRING
-#define SORA_VERSION_STRING "0.1.0"
-#endif
+#include "sora/version.h"
 
 #define SORA_STR2_(x) #x
 #define SORA_STR_(x) SORA_STR2_(x)

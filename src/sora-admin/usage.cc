@@ -1,4 +1,5 @@
 #include "sora-admin/usage.h"
+#include "sora/version.h"
 
 #include <string_view>
 

@@ -28,6 +28,7 @@
 #include "sorad/pidfile.h"
 #include "sorad/startup.h"
 #include "sorad/worker.h"
+#include "sora/version.h"
 
 namespace sora {
 
