@@ -581,3 +581,26 @@ def test_service_manager_notifications(site, tmp_path):
         if proc.poll() is None:
             proc.kill()
         sock.close()
+
+
+def test_second_daemon_on_the_same_port_is_refused_but_may_follow_a_stopping_one(site, sorad_factory):
+    first = sorad_factory(site.config()).start()
+    other_dir = site.dir / "other"
+    other_dir.mkdir()
+    text = site.config().read_text().replace(str(site.dir / "sorad.pid"), str(other_dir / "sorad.pid"))
+    (other_dir / "sora.conf").write_text(text)
+    clash = sorad_cmd("-c", other_dir / "sora.conf")
+    assert clash.returncode == 1
+    assert f"127.0.0.1:{site.port}: Address already in use" in clash.stdout + clash.stderr
+    # While the first one drains a long command, its successor binds and serves.
+    busy = greet(site.port)
+    busy.sock.sendall(b"SLEEP 3000\r\n")
+    time.sleep(0.2)
+    first.signal(signal.SIGTERM)
+    second = sorad_factory(other_dir / "sora.conf").start()
+    c = greet(site.port)
+    assert login(c, "alice@example.org", PASSWORD) == "OK alice@example.org"
+    assert busy.line() == "OK"  # the old session finished its command
+    first.proc.wait(15)
+    assert first.proc.returncode == 0
+    second.stop()

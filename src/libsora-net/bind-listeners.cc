@@ -71,9 +71,11 @@ Result<BoundSocket> bind_inet(const Listener& l, const sockaddr* sa, socklen_t l
   if (s.fd < 0) return bind_error(*l, address, errno_text());
   int one = 1;
   setsockopt(s.fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  // Workers share the sockets; SO_REUSEPORT also lets a restarted daemon bind
-  // while the old one drains.
-  setsockopt(s.fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+  // Workers share this one socket by inheriting it. No SO_REUSEPORT: it would
+  // let a second sorad bind the same port without a word and take half of the
+  // clients. A daemon that is stopping closes its sockets at once (the
+  // supervisor in begin_stop, workers when they stop accepting), so its
+  // successor can bind while its sessions drain.
   // [::] must not take IPv4 too, or *:PORT could not bind 0.0.0.0 beside it.
   if (sa->sa_family == AF_INET6) setsockopt(s.fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
   if (::bind(s.fd, sa, len) != 0 || ::listen(s.fd, l->backlog) != 0) {

@@ -351,6 +351,9 @@ class Supervisor {
     for (const Slot& s : slots_) {
       if (s.pid > 0) kill(s.pid, SIGTERM);
     }
+    // Workers stop accepting on SIGTERM; with the supervisor's copies closed
+    // too, a new sorad can bind these addresses while the sessions drain.
+    sockets_.clear();
   }
 
   bool all_ready() const {
