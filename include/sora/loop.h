@@ -8,6 +8,7 @@
 #include <chrono>
 #include <coroutine>
 #include <functional>
+#include <vector>
 
 #include "sora/task.h"
 
@@ -29,26 +30,46 @@ Task<void> sleep_for(std::chrono::milliseconds delay);
 Task<void> run_in_pool(std::function<void()> work);
 
 // A one-shot signal between coroutines on the same loop: wait() suspends until
-// set() is called (or returns at once if it already was).
+// set() is called (or returns at once if it already was). Any number of
+// coroutines may wait; set() resumes them all, in the order they began to
+// wait. A waiting coroutine whose frame is destroyed stops waiting. The Event
+// must outlive its waiters.
 class Event {
  public:
+  Event() = default;
+  Event(const Event&) = delete;
+  Event& operator=(const Event&) = delete;
+
   bool is_set() const { return set_; }
   void set();
   void reset() { set_ = false; }
 
-  auto wait() noexcept {
-    struct Awaiter {
-      Event* e;
-      bool await_ready() const noexcept { return e->set_; }
-      void await_suspend(std::coroutine_handle<> h) noexcept { e->waiter_ = h; }
-      void await_resume() const noexcept {}
-    };
-    return Awaiter{this};
-  }
+  class Waiter {
+   public:
+    explicit Waiter(Event* e) : event_(e) {}
+    Waiter(const Waiter&) = delete;
+    Waiter& operator=(const Waiter&) = delete;
+    ~Waiter() { event_->forget(this); }
+    bool await_ready() const noexcept { return event_->set_; }
+    void await_suspend(std::coroutine_handle<> h) {
+      handle_ = h;
+      event_->waiters_.push_back(this);
+    }
+    void await_resume() const noexcept {}
+
+   private:
+    friend class Event;
+    Event* event_;
+    std::coroutine_handle<> handle_;
+  };
+
+  Waiter wait() noexcept { return Waiter(this); }
 
  private:
+  void forget(Waiter* w) { std::erase(waiters_, w); }
+
   bool set_ = false;
-  std::coroutine_handle<> waiter_;
+  std::vector<Waiter*> waiters_;
 };
 
 }  // namespace sora

@@ -61,12 +61,36 @@ void test_sleep_for_frame_destroyed(void**) {
   assert_false(woke);
 }
 
+Abandonable wait_then_count(Event* e, int* count) {
+  co_await e->wait();
+  ++*count;
+}
+
+// Every waiter is resumed by set(); one whose frame was destroyed is not.
+void test_event_wakes_every_waiter(void**) {
+  Event e;
+  int count = 0;
+  Abandonable a = wait_then_count(&e, &count);
+  Abandonable b = wait_then_count(&e, &count);
+  Abandonable gone = wait_then_count(&e, &count);
+  gone.h.destroy();
+  assert_int_equal(count, 0);
+  e.set();
+  assert_int_equal(count, 2);
+  assert_true(a.h.done() && b.h.done());
+  // Once set, waiting does not suspend.
+  Abandonable late = wait_then_count(&e, &count);
+  assert_int_equal(count, 3);
+  for (auto* x : {&a, &b, &late}) x->h.destroy();
+}
+
 }  // namespace
 
 int main() {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_sleep_for_resumes),
       cmocka_unit_test(test_sleep_for_frame_destroyed),
+      cmocka_unit_test(test_event_wakes_every_waiter),
   };
   return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

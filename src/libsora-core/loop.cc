@@ -19,9 +19,12 @@ void set_loop(uv_loop_t* l) { g_loop = l; }
 
 void Event::set() {
   set_ = true;
-  if (waiter_) {
-    auto h = std::exchange(waiter_, {});
-    h.resume();
+  // Take one waiter at a time: a resumed coroutine may destroy the frame of
+  // another waiter, which then removes itself from the list.
+  while (!waiters_.empty()) {
+    Waiter* w = waiters_.front();
+    waiters_.erase(waiters_.begin());
+    w->handle_.resume();
   }
 }
 
