@@ -33,7 +33,8 @@ Task<void> run_in_pool(std::function<void()> work);
 // set() is called (or returns at once if it already was). Any number of
 // coroutines may wait; set() resumes them all, in the order they began to
 // wait. A waiting coroutine whose frame is destroyed stops waiting. The Event
-// must outlive its waiters.
+// must outlive its waiters. A coroutine that starts to wait while set() is
+// resuming others (after a reset()) waits for the next set().
 class Event {
  public:
   Event() = default;
@@ -66,10 +67,13 @@ class Event {
   Waiter wait() noexcept { return Waiter(this); }
 
  private:
-  void forget(Waiter* w) { std::erase(waiters_, w); }
+  void forget(Waiter* w);
 
   bool set_ = false;
   std::vector<Waiter*> waiters_;
+  // The batches set() is resuming (set() may be re-entered by a resumed
+  // coroutine): a waiter destroyed meanwhile is removed from them too.
+  std::vector<std::vector<Waiter*>*> waking_;
 };
 
 }  // namespace sora

@@ -84,6 +84,28 @@ void test_event_wakes_every_waiter(void**) {
   for (auto* x : {&a, &b, &late}) x->h.destroy();
 }
 
+Abandonable wait_twice(Event* e, int* count) {
+  co_await e->wait();
+  ++*count;
+  e->reset();
+  co_await e->wait();
+  ++*count;
+}
+
+// Waiting again (after reset) inside set() waits for the next set().
+void test_event_rewait_waits_for_next_set(void**) {
+  Event e;
+  int count = 0;
+  Abandonable a = wait_twice(&e, &count);
+  e.set();
+  assert_int_equal(count, 1);
+  assert_false(a.h.done());
+  e.set();
+  assert_int_equal(count, 2);
+  assert_true(a.h.done());
+  a.h.destroy();
+}
+
 }  // namespace
 
 int main() {
@@ -91,6 +113,7 @@ int main() {
       cmocka_unit_test(test_sleep_for_resumes),
       cmocka_unit_test(test_sleep_for_frame_destroyed),
       cmocka_unit_test(test_event_wakes_every_waiter),
+      cmocka_unit_test(test_event_rewait_waits_for_next_set),
   };
   return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

@@ -19,13 +19,23 @@ void set_loop(uv_loop_t* l) { g_loop = l; }
 
 void Event::set() {
   set_ = true;
-  // Take one waiter at a time: a resumed coroutine may destroy the frame of
-  // another waiter, which then removes itself from the list.
-  while (!waiters_.empty()) {
-    Waiter* w = waiters_.front();
-    waiters_.erase(waiters_.begin());
+  // Resume those waiting now, one at a time: a resumed coroutine may destroy
+  // another waiter's frame (it then leaves the batch) or wait again (it then
+  // waits for the next set()).
+  std::vector<Waiter*> batch;
+  batch.swap(waiters_);
+  waking_.push_back(&batch);
+  while (!batch.empty()) {
+    Waiter* w = batch.front();
+    batch.erase(batch.begin());
     w->handle_.resume();
   }
+  waking_.pop_back();
+}
+
+void Event::forget(Waiter* w) {
+  std::erase(waiters_, w);
+  for (std::vector<Waiter*>* batch : waking_) std::erase(*batch, w);
 }
 
 namespace {
