@@ -219,6 +219,17 @@ void test_dump(void**) {
   assert_null(strstr(set.c_str(), "[postgresql]"));
 }
 
+void test_dump_hides_passwords_in_connection_strings(void**) {
+  auto r = load("[postgresql]\nconninfo = host=db password=s3cret dbname=sora\n"
+                "readonly_conninfo = postgresql://sora:hunter2@replica/sora\n");
+  assert_true(r.ok());
+  std::string all = r->dump(false);
+  assert_non_null(strstr(all.c_str(), "conninfo = host=db password=(hidden) dbname=sora\n"));
+  assert_non_null(strstr(all.c_str(), "readonly_conninfo = postgresql://sora:(hidden)@replica/sora\n"));
+  assert_null(strstr(all.c_str(), "s3cret"));
+  assert_null(strstr(all.c_str(), "hunter2"));
+}
+
 void test_module_list(void**) {
   std::string path = write_conf("[core]\nmodules = a b\nmodule_dir = /x\n");
   auto r = sora::read_module_list(path);
@@ -257,6 +268,7 @@ int main() {
       cmocka_unit_test(test_many_errors_reported_together),
       cmocka_unit_test(test_missing_file),
       cmocka_unit_test(test_dump),
+      cmocka_unit_test(test_dump_hides_passwords_in_connection_strings),
       cmocka_unit_test(test_module_list),
       cmocka_unit_test(test_skip_module_sections),
   };

@@ -403,6 +403,35 @@ std::vector<const Config::Section*> Config::instances(std::string_view name) con
   return out;
 }
 
+namespace {
+
+// Connection strings may carry a password (password=..., or user:pass@ in a
+// URI): sorad -n shows them without it.
+std::string hide_passwords(std::string text) {
+  for (std::size_t at = text.find("password="); at != std::string::npos;
+       at = text.find("password=", at + 1)) {
+    std::size_t start = at + 9, end = start;
+    if (end < text.size() && text[end] == '\'') {
+      end = text.find('\'', end + 1);
+      end = end == std::string::npos ? text.size() : end + 1;
+    } else {
+      while (end < text.size() && text[end] != ' ' && text[end] != '&') ++end;
+    }
+    text.replace(start, end - start, "(hidden)");
+  }
+  std::size_t scheme = text.find("://");
+  if (scheme != std::string::npos) {
+    std::size_t at = text.find('@', scheme);
+    std::size_t colon = text.find(':', scheme + 3);
+    if (at != std::string::npos && colon != std::string::npos && colon < at) {
+      text.replace(colon + 1, at - colon - 1, "(hidden)");
+    }
+  }
+  return text;
+}
+
+}  // namespace
+
 std::string Config::dump(bool only_set) const {
   std::string out = "# effective configuration of " + file_ + "\n";
   for (const Section& s : sections_) {
@@ -411,7 +440,8 @@ std::string Config::dump(bool only_set) const {
       const ConfigValue& v = s.value(s.schema_->keys[i].name);
       if (only_set && v.line == 0) continue;
       bool hide = (v.key->flags & kConfigSecret) && !v.text.empty();
-      body += std::string(v.key->name) + " = " + (hide ? "(hidden)" : v.text) + "\n";
+      std::string shown = hide ? "(hidden)" : v.key->type == ConfigType::string ? hide_passwords(v.text) : v.text;
+      body += std::string(v.key->name) + " = " + shown + "\n";
     }
     if (only_set && body.empty()) continue;
     out += "\n[" + s.name_ + (s.instance_.empty() ? "" : " " + s.instance_) + "]\n" + body;
