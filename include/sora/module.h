@@ -67,6 +67,10 @@ typedef struct sora_module {
 // Declares the descriptor of a module; use once per module, at namespace scope.
 #define SORA_MODULE_EXPORT extern "C" __attribute__((visibility("default")))
 
+// The first three fields of every descriptor, as this build stamps them:
+//   SORA_MODULE_EXPORT const sora_module_t sora_module = {SORA_MODULE_STAMP, "name", ...};
+#define SORA_MODULE_STAMP SORA_MODULE_ABI_VERSION, sizeof(sora_module_t), SORA_BUILD_SIGNATURE
+
 namespace sora {
 
 class AuthBackend;

@@ -226,9 +226,7 @@ void module_fini(ModuleContext*) { g_state = ModuleState{}; }
 }  // namespace sora
 
 SORA_MODULE_EXPORT const sora_module_t sora_module = {
-    SORA_MODULE_ABI_VERSION,
-    sizeof(sora_module_t),
-    SORA_BUILD_SIGNATURE,
+    SORA_MODULE_STAMP,
     sora::kModuleName,
     "auth",
     "passwords from the credentials table in PostgreSQL (auth backend \"sql\")",

@@ -430,9 +430,7 @@ int module_init(ModuleContext* ctx) {
 }  // namespace sora
 
 SORA_MODULE_EXPORT const sora_module_t sora_module = {
-    SORA_MODULE_ABI_VERSION,
-    sizeof(sora_module_t),
-    SORA_BUILD_SIGNATURE,
+    SORA_MODULE_STAMP,
     sora::kModuleName,
     "proto",
     "Dovecot authentication protocol for MTAs (Postfix smtpd_sasl_type = dovecot)",

@@ -207,9 +207,7 @@ int authtest_init(sora::ModuleContext* ctx) {
 }  // namespace
 
 SORA_MODULE_EXPORT const sora_module_t sora_module = {
-    SORA_MODULE_ABI_VERSION,
-    sizeof(sora_module_t),
-    SORA_BUILD_SIGNATURE,
+    SORA_MODULE_STAMP,
     "proto-authtest",
     "proto",
     "line protocol for the listener and authentication tests (not installed)",
