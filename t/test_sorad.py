@@ -604,3 +604,12 @@ def test_second_daemon_on_the_same_port_is_refused_but_may_follow_a_stopping_one
     first.proc.wait(15)
     assert first.proc.returncode == 0
     second.stop()
+
+
+def test_silent_client_is_disconnected_during_tls_handshake(site, sorad_factory):
+    body = site.listeners().replace("tls = implicit\n", "tls = implicit\nread_timeout = 1s\n")
+    sorad_factory(site.config(body=body)).start()
+    with socket.create_connection(("127.0.0.1", site.tls_port), timeout=10) as s:
+        t0 = time.monotonic()
+        assert s.recv(100) == b""  # closed by the server, nothing sent
+        assert time.monotonic() - t0 < 5

@@ -359,6 +359,8 @@ Task<Status> StreamConnection::flush() {
   co_return stream_error(st.get());
 }
 
+constexpr std::chrono::milliseconds kTlsHandshakeTimeout{30000};
+
 Task<Status> StreamConnection::start_tls() {
   auto st = st_;
   if (options_.tls == TlsMode::none || !options_.tls_contexts || st->tls) {
@@ -369,6 +371,16 @@ Task<Status> StreamConnection::start_tls() {
   auto session = TlsSession::create_server(std::move(context));
   if (!session) co_return session.take_error();
   st->tls = std::move(*session);
+  // A client that stalls in the handshake holds a connection slot: give the
+  // handshake at most kTlsHandshakeTimeout, whatever the session's timeout.
+  struct RestoreTimeout {
+    decltype(st.get()) state;
+    std::chrono::milliseconds saved;
+    ~RestoreTimeout() { state->read_timeout = saved; }
+  } restore{st.get(), st->read_timeout};
+  if (st->read_timeout.count() == 0 || st->read_timeout > kTlsHandshakeTimeout) {
+    st->read_timeout = kTlsHandshakeTimeout;
+  }
   // RFC 3207 section 4.2, RFC 2595 section 3.1: what the client pipelined
   // after the STARTTLS command is discarded, not read as TLS.
   st->rx.erase(0, st->rx_before_write);
