@@ -642,6 +642,13 @@ def test_delete_and_restore(admin):
     assert "which is deleted" in admin.fails(EX_CANTCREAT, "accounts", "create", "xavier@example.org",
                                              "--password-stdin", input=admin.password("x") + "\n")
 
+    # A deleted account is not changed until it is restored.
+    refused = "the account of xavier@example.org is deleted: restore it first " \
+              "(sora-admin accounts restore xavier@example.org)"
+    assert admin.fails(EX_DATAERR, "accounts", "update", "xavier@example.org", "--name", "X") == refused
+    assert admin.fails(EX_DATAERR, "credentials", "add", "xavier@example.org", "xav@example.org",
+                       "--password-stdin", input=admin.password("xav") + "\n") == refused
+
     restored = admin.json("accounts", "restore", "xavier@example.org")
     assert restored["deleted_at"] is None and restored["id"] == account["id"]
     assert len(admin.json("accounts", "list")["accounts"]) == 2

@@ -73,14 +73,20 @@ Task<Status> ensure_free(DbTransaction& tx, const std::string& address) {
   co_return make_error(kErrExists, "the address " + address + " is taken: " + owner);
 }
 
-// The id of the account holding `address`, locked for the rest of `tx`.
+// The id of the live account holding `address`, locked for the rest of `tx`.
+// A soft-deleted account is not changed: restore it first.
 Task<Result<std::int64_t>> lock_account(DbTransaction& tx, const std::string& address) {
   auto r = co_await tx.query(
-      "SELECT a.id FROM accounts a JOIN credentials c ON c.account_id = a.id"
+      "SELECT a.id, a.deleted_at IS NOT NULL FROM accounts a JOIN credentials c ON c.account_id = a.id"
       " WHERE c.address = lower($1) FOR UPDATE OF a",
       db_params(address));
   if (!r) co_return r.take_error();
   if (r->rows() == 0) co_return not_found(address);
+  if (r->boolean(0, 1)) {
+    co_return make_error(kErrInvalid, "the account of " + address +
+                                          " is deleted: restore it first (sora-admin accounts restore " +
+                                          address + ")");
+  }
   co_return r->int64(0, 0);
 }
 
