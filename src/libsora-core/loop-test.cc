@@ -1,7 +1,11 @@
 // Tests of the loop awaitables (sora/loop.h).
 #include <chrono>
 #include <coroutine>
+#include <atomic>
 #include <exception>
+#include <memory>
+#include <stdexcept>
+#include <thread>
 
 #include "sora/loop.h"
 #include "sora/task.h"
@@ -106,6 +110,45 @@ void test_event_rewait_waits_for_next_set(void**) {
   a.h.destroy();
 }
 
+Abandonable pool_then_mark(std::shared_ptr<std::atomic<bool>> ran, bool* resumed, bool fail) {
+  try {
+    co_await run_in_pool([ran, fail] {
+      std::this_thread::sleep_for(milliseconds(50));
+      ran->store(true);
+      if (fail) throw std::runtime_error("work failed");
+    });
+    *resumed = true;
+  } catch (const std::runtime_error&) {
+    *resumed = false;
+  }
+}
+
+void test_run_in_pool_resumes_and_rethrows(void**) {
+  auto ran = std::make_shared<std::atomic<bool>>(false);
+  bool resumed = false;
+  Abandonable a = pool_then_mark(ran, &resumed, false);
+  uv_run(loop(), UV_RUN_DEFAULT);
+  assert_true(ran->load() && resumed && a.h.done());
+  a.h.destroy();
+  bool failed_resumed = true;
+  Abandonable b = pool_then_mark(ran, &failed_resumed, true);
+  uv_run(loop(), UV_RUN_DEFAULT);
+  assert_false(failed_resumed);  // the exception reached the awaiting coroutine
+  b.h.destroy();
+}
+
+// A frame destroyed while its work runs is not resumed; the work finishes and
+// its state is freed (LeakSanitizer checks the latter in the sanitizer build).
+void test_run_in_pool_frame_destroyed(void**) {
+  auto ran = std::make_shared<std::atomic<bool>>(false);
+  bool resumed = false;
+  Abandonable a = pool_then_mark(ran, &resumed, false);
+  a.h.destroy();
+  uv_run(loop(), UV_RUN_DEFAULT);
+  assert_true(ran->load());
+  assert_false(resumed);
+}
+
 }  // namespace
 
 int main() {
@@ -114,6 +157,8 @@ int main() {
       cmocka_unit_test(test_sleep_for_frame_destroyed),
       cmocka_unit_test(test_event_wakes_every_waiter),
       cmocka_unit_test(test_event_rewait_waits_for_next_set),
+      cmocka_unit_test(test_run_in_pool_resumes_and_rethrows),
+      cmocka_unit_test(test_run_in_pool_frame_destroyed),
   };
   return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

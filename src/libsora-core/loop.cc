@@ -111,14 +111,26 @@ Task<void> sleep_for(std::chrono::milliseconds delay) {
 }
 
 Task<void> run_in_pool(std::function<void()> work) {
+  // The state lives on the heap, not in the coroutine frame: if the frame is
+  // destroyed while a pool thread runs the work, the state is orphaned and
+  // freed when the work ends, and nothing resumes the destroyed frame.
   struct Work {
     uv_work_t req;
     std::function<void()> fn;
     std::exception_ptr error;
     std::coroutine_handle<> waiter;
+    bool orphaned = false;
   };
   struct Awaiter {
     Work* w;
+    bool queued = false;
+    explicit Awaiter(Work* work) : w(work) {}
+    Awaiter(const Awaiter&) = delete;
+    Awaiter& operator=(const Awaiter&) = delete;
+    ~Awaiter() {
+      if (queued) w->orphaned = true;  // after_work frees it
+      else delete w;
+    }
     bool await_ready() const noexcept { return false; }
     bool await_suspend(std::coroutine_handle<> h) {
       w->waiter = h;
@@ -133,20 +145,31 @@ Task<void> run_in_pool(std::function<void()> work) {
               work->error = std::current_exception();
             }
           },
-          [](uv_work_t* req, int) { static_cast<Work*>(req->data)->waiter.resume(); });
+          [](uv_work_t* req, int) {
+            auto* work = static_cast<Work*>(req->data);
+            if (work->orphaned) {
+              delete work;
+              return;
+            }
+            work->waiter.resume();
+          });
       if (rc != 0) {
         // Only fails for invalid arguments; run inline rather than lose the work.
         w->fn();
         return false;
       }
+      queued = true;
       return true;
     }
-    void await_resume() const {
+    void await_resume() {
+      queued = false;
       if (w->error) std::rethrow_exception(w->error);
     }
   };
-  Work w{{}, std::move(work), nullptr, {}};
-  co_await Awaiter{&w};
+  // Built before the co_await: g++ 12 mishandles braced initialisers inside a
+  // co_await expression.
+  auto* state = new Work{{}, std::move(work), nullptr, {}, false};
+  co_await Awaiter(state);
 }
 
 }  // namespace sora
