@@ -261,9 +261,10 @@ def sorad_factory():
     yield make
     for s in started:
         if s.proc and s.proc.poll() is None:
+            workers = s.workers()  # before the supervisor goes with its /proc entry
             s.proc.kill()
             s.proc.wait()
-            for pid in s.workers():
+            for pid in workers:
                 try:
                     os.kill(pid, signal.SIGKILL)
                 except ProcessLookupError:

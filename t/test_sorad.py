@@ -613,3 +613,23 @@ def test_silent_client_is_disconnected_during_tls_handshake(site, sorad_factory)
         t0 = time.monotonic()
         assert s.recv(100) == b""  # closed by the server, nothing sent
         assert time.monotonic() - t0 < 5
+
+
+def test_workers_stop_when_the_supervisor_is_killed(site, sorad_factory):
+    d = sorad_factory(site.config()).start()
+    workers = d.workers()
+    assert len(workers) == 2
+    d.proc.kill()
+    d.proc.wait()
+
+    def gone(pid):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                return f.read().split()[2] == "Z"  # exited, not yet reaped
+        except FileNotFoundError:
+            return True
+    wait_for(lambda: all(gone(p) for p in workers), timeout=15, what="orphaned workers to exit")
+    # The port is free for a new sorad.
+    sorad_factory(site.config()).start()
+    c = greet(site.port)
+    assert login(c, "alice@example.org", PASSWORD) == "OK alice@example.org"

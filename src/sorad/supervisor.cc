@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -95,6 +96,7 @@ class Supervisor {
   }
 
   int run() {
+    supervisor_pid_ = getpid();
     if (!block_signals()) return kExitFailure;
     pid_file_ = config().section("core").str("pid_file");
     if (Status s = write_pid_file(pid_file_); !s) {
@@ -174,6 +176,10 @@ class Supervisor {
       return;
     }
     if (pid == 0) {
+      // A worker whose supervisor dies (kill -9) drains and exits instead of
+      // holding the listening sockets that a new sorad needs.
+      prctl(PR_SET_PDEATHSIG, SIGTERM);
+      if (getppid() != supervisor_pid_) raise(SIGTERM);  // died before prctl
       close(signal_fd_);
       close(ready_read_);
       // Signals stay blocked until the worker has its handlers (run_worker).
@@ -372,6 +378,7 @@ class Supervisor {
   std::vector<Slot> slots_;
   std::string pid_file_;
   sigset_t original_mask_{};
+  pid_t supervisor_pid_ = 0;
   int signal_fd_ = -1;
   int ready_read_ = -1;
   int ready_write_ = -1;
