@@ -3,6 +3,7 @@
 #include <coroutine>
 #include <atomic>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <thread>
@@ -111,12 +112,15 @@ void test_event_rewait_waits_for_next_set(void**) {
 }
 
 Abandonable pool_then_mark(std::shared_ptr<std::atomic<bool>> ran, bool* resumed, bool fail) {
+  // The work is built in a statement of its own: g++ 12 destroys a lambda
+  // temporary inside a co_await expression twice (see HACKING.md).
+  std::function<void()> work = [ran, fail] {
+    std::this_thread::sleep_for(milliseconds(50));
+    ran->store(true);
+    if (fail) throw std::runtime_error("work failed");
+  };
   try {
-    co_await run_in_pool([ran, fail] {
-      std::this_thread::sleep_for(milliseconds(50));
-      ran->store(true);
-      if (fail) throw std::runtime_error("work failed");
-    });
+    co_await run_in_pool(std::move(work));
     *resumed = true;
   } catch (const std::runtime_error&) {
     *resumed = false;
