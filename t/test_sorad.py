@@ -155,11 +155,14 @@ def test_check_rejects_bad_configuration(site, text, expected):
 
 
 def test_duplicate_key_names_both_lines(site):
-    conf = site.config(body="[core]\nlog_level = info\nlog_level = debug\n")
+    # write_config sets log_level in its [core]; the body repeats it in a second [core].
+    conf = site.config(body="[core]\nlog_level = info\n")
+    lines = conf.read_text().splitlines()
+    first = lines.index("log_level = debug") + 1
+    second = lines.index("log_level = info") + 1
     out = sorad_cmd("-c", conf, "-t")
     assert out.returncode == 78
-    assert "[core] log_level: set twice (first at line" in out.stderr
-    # write_config already sets log_level in [core]; this is its second [core].
+    assert f"{conf}:{second}: [core] log_level: set twice (first at line {first})" in out.stderr
 
 
 def test_check_rejects_bad_modules(site, module_dir, tmp_path):

@@ -94,7 +94,6 @@ class Config {
 
   // A non-instanced section; every declared section exists with its defaults.
   const Section& section(std::string_view name) const;
-  bool has_section(std::string_view name) const;
   // All instances of an instanced section ([listener imap], [listener imaps] ...).
   std::vector<const Section*> instances(std::string_view name) const;
 

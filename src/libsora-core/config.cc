@@ -388,13 +388,6 @@ const Config::Section& Config::section(std::string_view name) const {
   std::abort();
 }
 
-bool Config::has_section(std::string_view name) const {
-  for (const Section& s : sections_) {
-    if (s.name_ == name && !s.schema_->instanced) return true;
-  }
-  return false;
-}
-
 std::vector<const Config::Section*> Config::instances(std::string_view name) const {
   std::vector<const Section*> out;
   for (const Section& s : sections_) {

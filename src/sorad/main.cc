@@ -63,22 +63,22 @@ int main(int argc, char** argv) {
                     SORA_BUILD_SIGNATURE, SORA_MODULE_ABI_VERSION);
         return 0;
       case 'h': usage(stdout); return 0;
-      default: usage(stderr); return 64;
+      default: usage(stderr); return sora::kExitUsage;
     }
   }
   if (optind < argc) {
     std::fprintf(stderr, "sorad: unexpected argument '%s'\n", argv[optind]);
     usage(stderr);
-    return 64;
+    return sora::kExitUsage;
   }
   if (opts.dump_schema) return sora::dump_schema(opts);
   if (opts.print_config && opts.test_config) {
     std::fprintf(stderr, "sorad: -n and -t cannot be combined\n");
-    return 64;
+    return sora::kExitUsage;
   }
   if (opts.only_changed && !opts.print_config) {
     std::fprintf(stderr, "sorad: --changed goes with -n\n");
-    return 64;
+    return sora::kExitUsage;
   }
   return sora::run_daemon(opts);
 }
