@@ -34,6 +34,17 @@ def pytest_configure(config):
     if not config.option.basetemp:
         import tempfile
         config.option.basetemp = tempfile.mkdtemp(prefix="sora-test-")
+        config._sora_own_basetemp = config.option.basetemp
+
+
+def pytest_unconfigure(config):
+    # The tree holds a PostgreSQL cluster and logs: remove it once the run is
+    # over, or every run leaves hundreds of megabytes behind (set
+    # SORA_KEEP_TMP=1 to keep it for a post-mortem).
+    own = getattr(config, "_sora_own_basetemp", None)
+    if own and not os.environ.get("SORA_KEEP_TMP"):
+        import shutil
+        shutil.rmtree(own, ignore_errors=True)
 
 
 def free_port():
@@ -76,12 +87,17 @@ class Postgres:
             for p in (self.root, self.sock):
                 os.chown(p, pw.pw_uid, pw.pw_gid)
         subprocess.run(self._as_owner([str(PGBIN / "initdb"), "-D", str(self.data), "-U", "postgres",
-                                       "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"]),
+                                       "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync",
+                                       "--wal-segsize=1"]),
                        check=True, stdout=subprocess.DEVNULL)
 
     def start(self):
         opts = (f"-k {self.sock} -p {self.port} -c listen_addresses=127.0.0.1 -c fsync=off "
-                "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
+                "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200 "
+                # Keep the WAL small: a test run creates a database per
+                # test, and PostgreSQL 15 logs each new database into WAL.
+                "-c min_wal_size=4MB "
+                "-c max_wal_size=32MB")
         subprocess.run(self._as_owner([str(PGBIN / "pg_ctl"), "-D", str(self.data), "-l",
                                        str(self.root / "server.log"), "-w", "-o", opts, "start"]),
                        check=True, stdout=subprocess.DEVNULL)
@@ -106,6 +122,13 @@ class Postgres:
         self.psql("postgres", f"CREATE DATABASE {name}")
         return name
 
+    def drop_database(self, name):
+        # WITH (FORCE) ends sessions a test left open (a sorad still stopping).
+        subprocess.run(["psql", "-X", "-q", "-h", str(self.sock), "-p", str(self.port),
+                        "-U", "postgres", "-d", "postgres", "-c",
+                        f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"],
+                       check=False, capture_output=True)
+
 
 @pytest.fixture(scope="session")
 def postgres(tmp_path_factory):
@@ -127,8 +150,10 @@ def postgres(tmp_path_factory):
 
 @pytest.fixture
 def database(postgres):
-    """A fresh, empty database: returns its name."""
-    return postgres.create_database()
+    """A fresh, empty database: returns its name; dropped after the test."""
+    name = postgres.create_database()
+    yield name
+    postgres.drop_database(name)
 
 
 @pytest.fixture(scope="session")
