@@ -17,7 +17,8 @@ cd "$top"
 # Debian packages: build, libraries, and the real peers the tests use.
 BUILD_PACKAGES="autoconf automake libtool pkg-config make g++ clang-14 libclang-rt-14-dev
   libuv1-dev libssl-dev libpq-dev libinih-dev libjansson-dev libcmocka-dev libcrypt-dev
-  libsystemd-dev postgresql-15 postgresql-client-15 openssl ca-certificates"
+  libsystemd-dev libzstd-dev libxml2-dev libcurl4-openssl-dev
+  postgresql-15 postgresql-client-15 openssl ca-certificates"
 TEST_PACKAGES="python3 python3-pytest man-db groff-base procps iproute2 dovecot-core
   postfix"
 

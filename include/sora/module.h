@@ -15,7 +15,7 @@
 #include "sora/config.h"
 
 // Bumped whenever sora_module_t or a hook's meaning changes.
-#define SORA_MODULE_ABI_VERSION 1u
+#define SORA_MODULE_ABI_VERSION 2u
 
 #include "sora/version.h"
 
@@ -74,8 +74,11 @@ typedef struct sora_module {
 namespace sora {
 
 class AuthBackend;
-class Protocol;
+class BlobDriver;
 class Db;
+class Filter;
+class MailStore;
+class Protocol;
 
 // What a module sees of the daemon. Owned by the loader; valid from init to fini.
 class ModuleContext {
@@ -95,10 +98,16 @@ class ModuleContext {
   // semantics through unique_ptr and the daemon destroys it after stop().
   virtual bool register_auth_backend(std::string name, std::unique_ptr<AuthBackend> backend) = 0;
   virtual bool register_protocol(std::string name, std::unique_ptr<Protocol> protocol) = 0;
+  // A blob driver is chosen by [storage] driver; a filter runs on every
+  // delivery in registration order.
+  virtual bool register_blob_driver(std::string name, std::unique_ptr<BlobDriver> driver) = 0;
+  virtual bool register_filter(std::string name, std::unique_ptr<Filter> filter) = 0;
 
   // The worker's PostgreSQL pool (valid from start to stop), for the modules
   // that keep their state in the database (auth-sql, storage, sieve).
   virtual Db& db() = 0;
+  // The worker's mail store (valid from start to stop).
+  virtual MailStore& store() = 0;
 };
 
 }  // namespace sora

@@ -10,7 +10,9 @@
 #include <map>
 #include <set>
 
+#include "sora/blob.h"
 #include "sora/db.h"
+#include "sora/filter.h"
 #include "sora/log.h"
 
 namespace sora {
@@ -40,6 +42,7 @@ struct LoadedModule final : ModuleContext {
   ModuleSet* set = nullptr;
   const Config* config_ptr = nullptr;
   Db* db_ptr = nullptr;
+  MailStore* store_ptr = nullptr;
   std::string failure;
   bool started = false;
 
@@ -53,6 +56,16 @@ struct LoadedModule final : ModuleContext {
   void fail(std::string message) override { failure = std::move(message); }
   bool register_auth_backend(std::string name, std::unique_ptr<AuthBackend> backend) override;
   bool register_protocol(std::string name, std::unique_ptr<Protocol> protocol) override;
+  bool register_blob_driver(std::string name, std::unique_ptr<BlobDriver> driver) override;
+  bool register_filter(std::string name, std::unique_ptr<Filter> filter) override;
+  MailStore& store() override {
+    if (!store_ptr) {
+      std::fprintf(stderr, "sora: internal error: module %s asked for the mail store outside start..stop\n",
+                   desc->name);
+      std::abort();
+    }
+    return *store_ptr;
+  }
   Db& db() override {
     if (!db_ptr) {
       std::fprintf(stderr, "sora: internal error: module %s asked for the database outside start..stop\n",
@@ -87,6 +100,9 @@ struct LoadedModule final : ModuleContext {
 struct Registries {
   std::map<std::string, std::unique_ptr<AuthBackend>> auth;
   std::map<std::string, std::unique_ptr<Protocol>> protocols;
+  std::map<std::string, std::unique_ptr<BlobDriver>> blob_drivers;
+  std::map<std::string, std::unique_ptr<Filter>> filters;
+  std::vector<Filter*> filter_order;
 };
 
 namespace {
@@ -111,6 +127,17 @@ bool LoadedModule::register_auth_backend(std::string name, std::unique_ptr<AuthB
 
 bool LoadedModule::register_protocol(std::string name, std::unique_ptr<Protocol> protocol) {
   return add_unique(*this, set->registries_->protocols, "protocol", std::move(name), std::move(protocol));
+}
+
+bool LoadedModule::register_blob_driver(std::string name, std::unique_ptr<BlobDriver> driver) {
+  return add_unique(*this, set->registries_->blob_drivers, "blob driver", std::move(name), std::move(driver));
+}
+
+bool LoadedModule::register_filter(std::string name, std::unique_ptr<Filter> filter) {
+  Filter* raw = filter.get();
+  if (!add_unique(*this, set->registries_->filters, "filter", std::move(name), std::move(filter))) return false;
+  set->registries_->filter_order.push_back(raw);
+  return true;
 }
 
 ModuleSet::ModuleSet() : registries_(std::make_unique<Registries>()) {}
@@ -250,10 +277,11 @@ Status ModuleSet::init_all(const Config&) {
   return {};
 }
 
-Status ModuleSet::start_all(Db& db) {
+Status ModuleSet::start_all(Db& db, MailStore* store) {
   for (const auto& m : modules_) {
     LoadedModule* lm = m.get();
     lm->db_ptr = &db;
+    lm->store_ptr = store;
     if (lm->desc->start) {
       if (Status s = lm->call("start", [lm] { return lm->desc->start(lm); }); !s) return s;
     }
@@ -275,12 +303,16 @@ void ModuleSet::stop_all() {
       if (!s) log(LogLevel::error, "%s", s.error().message.c_str());
     }
     lm->db_ptr = nullptr;
+    lm->store_ptr = nullptr;
   }
 }
 
 void ModuleSet::fini_all() {
   registries_->auth.clear();
   registries_->protocols.clear();
+  registries_->filter_order.clear();
+  registries_->filters.clear();
+  registries_->blob_drivers.clear();
   for (auto it = modules_.rbegin(); it != modules_.rend(); ++it) {
     LoadedModule* lm = it->get();
     if (!lm->desc->fini) continue;
@@ -301,6 +333,19 @@ Protocol* ModuleSet::protocol(const std::string& name) const {
   auto it = registries_->protocols.find(name);
   return it == registries_->protocols.end() ? nullptr : it->second.get();
 }
+
+BlobDriver* ModuleSet::blob_driver(const std::string& name) const {
+  auto it = registries_->blob_drivers.find(name);
+  return it == registries_->blob_drivers.end() ? nullptr : it->second.get();
+}
+
+std::vector<std::string> ModuleSet::blob_driver_names() const {
+  std::vector<std::string> out;
+  for (const auto& [name, d] : registries_->blob_drivers) out.push_back(name);
+  return out;
+}
+
+const std::vector<Filter*>& ModuleSet::filters() const { return registries_->filter_order; }
 
 std::vector<std::string> ModuleSet::protocol_names() const {
   std::vector<std::string> out;

@@ -6,6 +6,8 @@
 #include <vector>
 
 #include "sora/auth.h"
+#include "sora/blob.h"
+#include "sora/filter.h"
 #include "sora/config.h"
 #include "sora/module.h"
 #include "sora/net.h"
@@ -34,7 +36,8 @@ class ModuleSet {
   // Runs init (supervisor), start and stop (workers) and fini hooks in load
   // order (stop and fini in reverse).
   Status init_all(const Config& config);
-  Status start_all(Db& db);
+  // `store` may be null in processes without a mail store (sora-admin).
+  Status start_all(Db& db, MailStore* store = nullptr);
   void stop_all();
   void fini_all();
 
@@ -42,6 +45,9 @@ class ModuleSet {
   AuthBackend* auth_backend(const std::string& name) const;
   Protocol* protocol(const std::string& name) const;
   std::vector<std::string> protocol_names() const;
+  BlobDriver* blob_driver(const std::string& name) const;
+  std::vector<std::string> blob_driver_names() const;
+  const std::vector<Filter*>& filters() const;  // in registration order
 
   std::size_t size() const;
 

@@ -1,0 +1,1 @@
+# modules/proto-lmtp: filled in by its own change

@@ -1,0 +1,1 @@
+# modules/storage-fs: filled in by its own change

@@ -1,0 +1,1 @@
+# modules/storage-s3: filled in by its own change

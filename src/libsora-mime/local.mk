@@ -1,0 +1,1 @@
+# src/libsora-mime: filled in by its own change

@@ -1,0 +1,1 @@
+# src/libsora-store: filled in by its own change
