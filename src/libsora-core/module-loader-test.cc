@@ -52,7 +52,8 @@ void test_missing_file(void**) {
 }
 
 void test_bad_abi(void**) {
-  expect_refused({"bad-abi"}, {so("bad-abi") + ": module ABI version 101, this sorad needs " + std::to_string(SORA_MODULE_ABI_VERSION)});
+  expect_refused({"bad-abi"}, {so("bad-abi") + ": module ABI version " + std::to_string(SORA_MODULE_ABI_VERSION + 100) +
+                                   ", this sorad needs " + std::to_string(SORA_MODULE_ABI_VERSION)});
 }
 
 void test_bad_signature(void**) {
