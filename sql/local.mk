@@ -1,7 +1,8 @@
 # Migrations: installed for reference and compiled into libsora, so a build
 # knows exactly the schema it was made for. Add new files to SORA_MIGRATIONS.
 SORA_MIGRATIONS = \
-	%reldir%/0001-accounts.sql
+	%reldir%/0001-accounts.sql \
+	%reldir%/0002-blobs.sql
 
 dist_sql_DATA += $(SORA_MIGRATIONS)
 EXTRA_DIST += %reldir%/gen-migrations.sh
