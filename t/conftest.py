@@ -26,6 +26,10 @@ ADMIN = BUILD / "src" / "sora-admin" / "sora-admin"
 PGBIN = pathlib.Path("/usr/lib/postgresql/15/bin")
 IS_ROOT = os.geteuid() == 0
 
+# The migrations this build knows, from sql/NNNN-name.sql: (version, name).
+MIGRATIONS = sorted((int(p.name[:4]), p.name[5:-4]) for p in (SRC / "sql").glob("[0-9]*.sql"))
+LATEST = MIGRATIONS[-1][0]
+
 
 def pytest_configure(config):
     # make check runs one pytest per test file, in parallel: each needs a

@@ -20,7 +20,7 @@ import warnings
 
 import pytest
 
-from conftest import ADMIN, free_port, write_config
+from conftest import ADMIN, LATEST, MIGRATIONS, free_port, write_config
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
@@ -33,7 +33,7 @@ ACCOUNT_KEYS = ["id", "primary_address", "display_name", "created_at", "updated_
                 "credentials"]
 CREDENTIAL_KEYS = ["id", "account_id", "address", "primary", "created_at"]
 ISO_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
-SCHEMA_BEHIND = "the database schema is version 0, this build of Sora needs version 1"
+SCHEMA_BEHIND = f"the database schema is version 0, this build of Sora needs version {LATEST}"
 
 
 def admin_env(**extra):
@@ -182,23 +182,26 @@ def admin(unmigrated):
 
 def test_status_migrate_status(unmigrated):
     proc = unmigrated.run("db", "status", expect=EX_PROTOCOL)
-    assert fields(proc.stdout) == {"known_version": "1", "database_version": "0", "state": "pending"}
+    assert fields(proc.stdout) == {"known_version": str(LATEST), "database_version": "0", "state": "pending"}
     assert proc.stderr == ""
     proc = unmigrated.run("--json", "db", "status", expect=EX_PROTOCOL)
-    assert json.loads(proc.stdout) == {"known_version": 1, "database_version": 0, "state": "pending"}
+    assert json.loads(proc.stdout) == {"known_version": LATEST, "database_version": 0, "state": "pending"}
 
-    assert unmigrated.ok("db", "migrate") == "applied: 1 accounts\nversion: 1\n"
-    assert unmigrated.ok("db", "migrate") == "version: 1\n"
-    assert unmigrated.json("db", "migrate") == {"applied": [], "version": 1}
+    applied = "".join(f"applied: {v} {n}\n" for v, n in MIGRATIONS)
+    assert unmigrated.ok("db", "migrate") == f"{applied}version: {LATEST}\n"
+    assert unmigrated.ok("db", "migrate") == f"version: {LATEST}\n"
+    assert unmigrated.json("db", "migrate") == {"applied": [], "version": LATEST}
 
-    assert unmigrated.ok("db", "status") == "known_version: 1\ndatabase_version: 1\nstate: ok\n"
-    assert unmigrated.json("db", "status") == {"known_version": 1, "database_version": 1, "state": "ok"}
-    assert unmigrated.sql("SELECT version, name FROM sora_schema_migrations") == "1|accounts"
+    assert unmigrated.ok("db", "status") == f"known_version: {LATEST}\ndatabase_version: {LATEST}\nstate: ok\n"
+    assert unmigrated.json("db", "status") == {"known_version": LATEST, "database_version": LATEST,
+                                                "state": "ok"}
+    assert unmigrated.sql("SELECT version, name FROM sora_schema_migrations ORDER BY version") == \
+        "\n".join(f"{v}|{n}" for v, n in MIGRATIONS)
 
 
 def test_migrate_json_lists_what_it_applied(unmigrated):
-    assert unmigrated.json("db", "migrate") == {"applied": [{"version": 1, "name": "accounts"}],
-                                                "version": 1}
+    assert unmigrated.json("db", "migrate") == {
+        "applied": [{"version": v, "name": n} for v, n in MIGRATIONS], "version": LATEST}
 
 
 UNMIGRATED_COMMANDS = [
@@ -232,13 +235,14 @@ def test_json_error_document_for_an_unmigrated_database(unmigrated):
 
 
 def test_a_newer_database_is_refused(admin):
-    admin.sql("INSERT INTO sora_schema_migrations (version, name) VALUES (2, 'from the future')")
+    future = LATEST + 1
+    admin.sql(f"INSERT INTO sora_schema_migrations (version, name) VALUES ({future}, 'from the future')")
     proc = admin.run("db", "status", expect=EX_PROTOCOL)
     assert fields(proc.stdout)["state"] == "ahead"
-    assert fields(proc.stdout)["database_version"] == "2"
+    assert fields(proc.stdout)["database_version"] == str(future)
     for command in (["db", "migrate"], ["accounts", "list"]):
         message = admin.fails(EX_PROTOCOL, *command)
-        assert "version 2, newer than this build of Sora knows (version 1)" in message
+        assert f"version {future}, newer than this build of Sora knows (version {LATEST})" in message
 
 
 def test_a_database_of_someone_else_is_refused(unmigrated):

@@ -58,8 +58,10 @@ Task<void> exec_ok(Db& db, const char* sql) {
   assert_true(r.ok());
 }
 
+// Every table of every migration goes, whatever later migrations add.
 Task<void> wipe(Db& db) {
-  co_await exec_ok(db, "DROP TABLE IF EXISTS credentials, accounts, sora_schema_migrations, sora_test_t CASCADE");
+  co_await exec_ok(db, "DROP SCHEMA public CASCADE");
+  co_await exec_ok(db, "CREATE SCHEMA public");
 }
 
 // ---- queries ----
