@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "sora/config.h"
 
@@ -108,6 +109,8 @@ class ModuleContext {
   virtual Db& db() = 0;
   // The worker's mail store (valid from start to stop).
   virtual MailStore& store() = 0;
+  // The filters every module registered, in registration order (from start).
+  virtual const std::vector<Filter*>& filters() const = 0;
 };
 
 }  // namespace sora

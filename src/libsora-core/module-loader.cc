@@ -58,6 +58,7 @@ struct LoadedModule final : ModuleContext {
   bool register_protocol(std::string name, std::unique_ptr<Protocol> protocol) override;
   bool register_blob_driver(std::string name, std::unique_ptr<BlobDriver> driver) override;
   bool register_filter(std::string name, std::unique_ptr<Filter> filter) override;
+  const std::vector<Filter*>& filters() const override { return set->filters(); }
   MailStore& store() override {
     if (!store_ptr) {
       std::fprintf(stderr, "sora: internal error: module %s asked for the mail store outside start..stop\n",
